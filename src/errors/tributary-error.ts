@@ -1,0 +1,42 @@
+import { Errors, type ErrorDef } from './catalogue.js';
+
+export interface TributaryErrorOptions {
+  /** For retryable errors: how long the caller should wait before retrying. */
+  readonly retryAfterMs?: number;
+  readonly cause?: unknown;
+}
+
+/**
+ * The one error type that crosses component boundaries. Consumers reject with
+ * it so that receivers can answer with the right status without guessing.
+ */
+export class TributaryError extends Error {
+  readonly def: ErrorDef;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(def: ErrorDef, message: string, options: TributaryErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TributaryError';
+    this.def = def;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+
+  get code(): string {
+    return this.def.code;
+  }
+
+  get retryable(): boolean {
+    return this.def.retryable;
+  }
+}
+
+/** Wraps anything thrown into a TributaryError; unknown errors are internal (permanent). */
+export function asTributaryError(err: unknown): TributaryError {
+  if (err instanceof TributaryError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new TributaryError(Errors.INTERNAL, message, { cause: err });
+}
+
+export function isRetryable(err: unknown): boolean {
+  return err instanceof TributaryError && err.retryable;
+}
