@@ -1,0 +1,20 @@
+import type { Factory } from './component/component.js';
+import { Registry } from './component/registry.js';
+import { debugExporterFactory } from './exporters/debug/factory.js';
+import { fileExporterFactory } from './exporters/file/factory.js';
+import { healthCheckFactory } from './extensions/health_check/factory.js';
+import { batchProcessorFactory } from './processors/batch/factory.js';
+import { otlpReceiverFactory } from './receivers/otlp/factory.js';
+
+/** Every built-in component type. */
+export const BUILTIN_FACTORIES: readonly Factory[] = [
+  otlpReceiverFactory,
+  batchProcessorFactory,
+  debugExporterFactory,
+  fileExporterFactory,
+  healthCheckFactory,
+] as Factory[];
+
+export function builtinRegistry(): Registry {
+  return new Registry(BUILTIN_FACTORIES);
+}

@@ -1,0 +1,140 @@
+import { parseArgs } from 'node:util';
+import { builtinRegistry } from './components.js';
+import { ConfigError } from './config/config-error.js';
+import { type GatewayConfig, buildGatewayConfig } from './config/gateway-config.js';
+import { loadConfig } from './config/load.js';
+import type { ConfigSource } from './config/sources.js';
+import { defaultConfigYaml } from './default-config.js';
+import { TributaryError } from './errors/tributary-error.js';
+import { Service } from './service.js';
+import { VERSION } from './version.js';
+
+/**
+ * load config -> build graph -> start; SIGTERM/SIGINT -> drain -> exit 0.
+ * `main` returns the exit code; cli.ts is the process entry.
+ */
+
+const USAGE = `Usage:
+  tributary [--config <uri>]...            run the gateway (no --config: the embedded default)
+  tributary validate --config <uri>...     check a configuration and exit (0 valid, 1 invalid)
+  tributary components                     list the component types this build has
+
+A --config <uri> is a file path, file:<path>, yaml:<inline YAML> or env:<VAR>;
+several are merged in order.`;
+
+export interface MainIO {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly out: (s: string) => void;
+  readonly err: (s: string) => void;
+  readonly sources?: readonly ConfigSource[];
+}
+
+const defaultIO: MainIO = {
+  env: process.env,
+  out: (s) => process.stdout.write(`${s}\n`),
+  err: (s) => process.stderr.write(`${s}\n`),
+};
+
+export async function resolveConfig(uris: readonly string[], io: MainIO): Promise<{ config: GatewayConfig; warnings: readonly string[] }> {
+  const list = uris.length > 0 ? uris : [`yaml:${defaultConfigYaml(io.env)}`];
+  const loaded = await loadConfig(list, { env: io.env, sources: io.sources });
+  return { config: buildGatewayConfig(loaded.raw, builtinRegistry()), warnings: loaded.warnings };
+}
+
+export async function main(argv: readonly string[], io: MainIO = defaultIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: { config: { type: 'string', multiple: true, short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } },
+    });
+  } catch (err) {
+    io.err(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    io.out(`tributary ${VERSION}`);
+    return 0;
+  }
+  const command = positionals[0] ?? 'run';
+  const uris = values.config ?? [];
+  switch (command) {
+    case 'validate':
+      return validate(uris, io);
+    case 'components':
+      return components(io);
+    case 'run':
+      return run(uris, io);
+    default:
+      io.err(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function validate(uris: readonly string[], io: MainIO): Promise<number> {
+  if (uris.length === 0) {
+    io.err('validate needs at least one --config');
+    return 2;
+  }
+  try {
+    const { warnings } = await resolveConfig(uris, io);
+    for (const w of warnings) io.err(`warning: ${w}`);
+    io.out('configuration is valid');
+    return 0;
+  } catch (err) {
+    io.err(describeError(err));
+    return 1;
+  }
+}
+
+function components(io: MainIO): number {
+  const r = builtinRegistry();
+  for (const kind of ['receiver', 'processor', 'exporter', 'extension'] as const) io.out(`${kind}s: ${r.types(kind).join(', ')}`);
+  return 0;
+}
+
+async function run(uris: readonly string[], io: MainIO): Promise<number> {
+  let service: Service;
+  try {
+    const { config, warnings } = await resolveConfig(uris, io);
+    service = new Service(config);
+    for (const w of warnings) service.logger.warn(w);
+    await service.start();
+  } catch (err) {
+    io.err(describeError(err));
+    return 1;
+  }
+  // Nothing after startup crashes the process: log and carry on.
+  process.on('uncaughtException', (err) => service.logger.error({ err: err.message, stack: err.stack }, 'uncaught exception'));
+  process.on('unhandledRejection', (err) => service.logger.error({ err: String(err) }, 'unhandled promise rejection'));
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const stop = (sig: string): void => {
+      signals++;
+      if (signals > 1) {
+        service.logger.warn({ signal: sig }, 'second signal: exiting without waiting for draining');
+        resolve(1);
+        return;
+      }
+      service.logger.info({ signal: sig }, 'shutting down: intake stopped, draining');
+      service.shutdown().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof ConfigError) return err.message;
+  if (err instanceof TributaryError) return `${err.code}: ${err.message}`;
+  return `error: ${(err as Error).message ?? String(err)}`;
+}

@@ -1,0 +1,142 @@
+import type { Component, Consumer, CreateSettings, Exporter, Extension, Host, Kind, Processor, Receiver } from '../component/component.js';
+import type { ComponentConfig, GatewayConfig, PipelineConfig } from '../config/gateway-config.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { SelfMetrics } from '../telemetry/self-metrics.js';
+import { counting } from './counting.js';
+import { fanout } from './fanout.js';
+
+/**
+ * The running shape of a config: one instance per receiver, exporter and
+ * extension id, one processor chain per pipeline. Built once at startup;
+ * everything that can be decided here (who gets copies, who counts what)
+ * is decided here.
+ */
+export interface Node {
+  readonly key: string;
+  readonly kind: Kind;
+  readonly id: string;
+  readonly pipeline?: string;
+  readonly component: Component;
+}
+
+export interface Graph {
+  readonly extensions: readonly Node[];
+  readonly exporters: readonly Node[];
+  /** Per pipeline, in data order. */
+  readonly processors: readonly Node[];
+  readonly receivers: readonly Node[];
+  readonly pipelines: readonly PipelineConfig[];
+}
+
+export interface GraphDeps {
+  readonly logger: Logger;
+  readonly metrics: SelfMetrics;
+}
+
+export function buildGraph(cfg: GatewayConfig, deps: GraphDeps): Graph {
+  const settings = (c: ComponentConfig, pipeline?: string): CreateSettings => ({
+    id: c.id,
+    kind: c.kind,
+    logger: deps.logger.child({ kind: c.kind, id: c.id.toString(), ...(pipeline ? { pipeline } : {}) }),
+    metrics: deps.metrics,
+    pipeline,
+  });
+  const m = deps.metrics;
+
+  const extensions: Node[] = cfg.service.extensions.map((id) => {
+    const c = cfg.components.extension.get(id)!;
+    if (c.factory.kind !== 'extension') throw new Error(`internal: ${id} is not an extension`);
+    const component: Extension = c.factory.create(settings(c), c.config);
+    return { key: `extension/${id}`, kind: 'extension', id, component };
+  });
+
+  const exporterInstances = new Map<string, Exporter>();
+  const exporters: Node[] = [];
+  for (const p of cfg.pipelines) {
+    for (const id of p.exporters) {
+      if (exporterInstances.has(id)) continue;
+      const c = cfg.components.exporter.get(id)!;
+      if (c.factory.kind !== 'exporter') throw new Error(`internal: ${id} is not an exporter`);
+      const component = c.factory.create(settings(c), c.config);
+      exporterInstances.set(id, component);
+      exporters.push({ key: `exporter/${id}`, kind: 'exporter', id, component });
+    }
+  }
+
+  const processors: Node[] = [];
+  const entries = new Map<string, Consumer>();
+  for (const p of cfg.pipelines) {
+    const refused = (node: string) => (n: number, retryable: boolean) => m.nodeRefused.inc({ pipeline: p.name, node, retryable: String(retryable) }, n);
+    let next: Consumer = fanout(
+      p.exporters.map((id) => counting(exporterInstances.get(id)!, undefined, undefined, refused(`exporter/${id}`))),
+    );
+    const chain: Node[] = [];
+    for (let i = p.processors.length - 1; i >= 0; i--) {
+      const id = p.processors[i];
+      const c = cfg.components.processor.get(id)!;
+      if (c.factory.kind !== 'processor') throw new Error(`internal: ${id} is not a processor`);
+      const labels = { processor: id, pipeline: p.name, otel_signal: 'metrics' };
+      const out = counting(next, undefined, (n) => m.processorOutgoing.inc(labels, n), refused(`processor/${id}/out`));
+      const proc: Processor = c.factory.create(settings(c, p.name), c.config, out);
+      const mutates = proc.mutates || next.mutates;
+      const counted = counting(proc, (n) => m.processorIncoming.inc(labels, n), undefined, refused(`processor/${id}`));
+      // A pipeline mutates if any of its processors does (the Collector's capabilities rule).
+      next = { mutates, consume: counted.consume };
+      chain.unshift({ key: `processor/${p.name}/${id}`, kind: 'processor', id, pipeline: p.name, component: proc });
+    }
+    processors.push(...chain);
+    entries.set(p.name, next);
+  }
+
+  const receivers: Node[] = [];
+  const receiverIds = [...new Set(cfg.pipelines.flatMap((p) => p.receivers))];
+  for (const id of receiverIds) {
+    const c = cfg.components.receiver.get(id)!;
+    if (c.factory.kind !== 'receiver') throw new Error(`internal: ${id} is not a receiver`);
+    const targets = cfg.pipelines.filter((p) => p.receivers.includes(id)).map((p) => entries.get(p.name)!);
+    const consumer = counting(
+      fanout(targets),
+      undefined,
+      (n, ctx) => m.receiverAccepted.inc({ receiver: id, transport: ctx.transport }, n),
+      (n, _retryable, ctx) => m.receiverRefused.inc({ receiver: id, transport: ctx.transport }, n),
+    );
+    const component: Receiver = c.factory.create(settings(c), c.config, consumer);
+    receivers.push({ key: `receiver/${id}`, kind: 'receiver', id, component });
+  }
+
+  return { extensions, exporters, processors, receivers, pipelines: cfg.pipelines };
+}
+
+/** Start order: extensions, exporters, processors (downstream first), receivers last. */
+export function startOrder(g: Graph): Node[] {
+  return [...g.extensions, ...g.exporters, ...[...g.processors].reverse(), ...g.receivers];
+}
+
+/**
+ * Starts nodes in order; if one fails, shuts down the ones already started
+ * (in reverse) and rethrows.
+ */
+export async function startAll(nodes: readonly Node[], host: Host, logger: Logger): Promise<void> {
+  const started: Node[] = [];
+  for (const n of nodes) {
+    try {
+      await n.component.start(host);
+      started.push(n);
+    } catch (err) {
+      logger.error({ component: n.key, err: (err as Error).message }, 'component failed to start; shutting down what started');
+      await shutdownAll(started.reverse(), logger);
+      throw Object.assign(err as Error, { component: n.key });
+    }
+  }
+}
+
+/** Shuts nodes down in the given order; a failure is logged and the rest still shut down. */
+export async function shutdownAll(nodes: readonly Node[], logger: Logger): Promise<void> {
+  for (const n of nodes) {
+    try {
+      await n.component.shutdown();
+    } catch (err) {
+      logger.error({ component: n.key, err: (err as Error).message }, 'component failed to shut down cleanly');
+    }
+  }
+}

@@ -1,0 +1,148 @@
+import * as grpc from '@grpc/grpc-js';
+import type { AuthInfo, ClientInfo, Consumer } from '../../component/component.js';
+import type { ServerAuthenticator } from '../../component/auth.js';
+import { parseEndpoint } from '../../config/schema.js';
+import { readServerTls } from '../../config/tls.js';
+import { toProtocolError } from '../../errors/transport.js';
+import { decodeOtlpProto } from '../../model/otlp/decode-proto.js';
+import { encodeExportResponse, encodeStatus } from '../../model/rpc/status.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { SelfMetrics } from '../../telemetry/self-metrics.js';
+import type { OtlpGrpcConfig } from './config.js';
+import { exportDecoded } from './export.js';
+
+/**
+ * OTLP/gRPC: the MetricsService/Export unary call. Requests arrive as raw
+ * bytes (an identity deserializer) and are decoded once by our decoder;
+ * gzip message compression and the message size limit (applied to the
+ * decompressed message) are grpc-js's. Errors carry google.rpc.Status details
+ * (RetryInfo) in grpc-status-details-bin, as the OTLP specification asks.
+ */
+
+const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
+const identity = (b: Buffer): Buffer => b;
+
+const SERVICE: grpc.ServiceDefinition = {
+  Export: {
+    path: EXPORT_PATH,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  },
+};
+
+export interface OtlpGrpcDeps {
+  readonly id: string;
+  readonly config: OtlpGrpcConfig;
+  readonly next: Consumer;
+  readonly logger: Logger;
+  readonly metrics: SelfMetrics;
+  readonly auth: () => ServerAuthenticator | undefined;
+}
+
+const CODE_NAMES = Object.fromEntries(Object.entries(grpc.status).map(([k, v]) => [v, k]));
+
+export class OtlpGrpcServer {
+  private readonly server: grpc.Server;
+
+  constructor(private readonly d: OtlpGrpcDeps) {
+    const opts: grpc.ServerOptions = {
+      'grpc.max_receive_message_length': d.config.max_recv_msg_size_mib * 1024 * 1024,
+    };
+    if (d.config.max_concurrent_streams > 0) opts['grpc.max_concurrent_streams'] = d.config.max_concurrent_streams;
+    this.server = new grpc.Server(opts);
+    this.server.addService(SERVICE, { Export: this.export.bind(this) as grpc.UntypedHandleCall });
+  }
+
+  async listen(): Promise<string> {
+    const ep = parseEndpoint(this.d.config.endpoint)!;
+    const t = this.d.config.tls;
+    let creds = grpc.ServerCredentials.createInsecure();
+    if (t !== undefined && !t.insecure) {
+      const m = readServerTls(t);
+      creds = grpc.ServerCredentials.createSsl(m.ca ?? null, [{ cert_chain: m.cert, private_key: m.key }], m.requestCert);
+    }
+    const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
+    const port = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(`${host}:${ep.port}`, creds, (err, p) => (err ? reject(err) : resolve(p)));
+    });
+    return `grpc${t !== undefined && !t.insecure ? 's' : ''}://${host}:${port}`;
+  }
+
+  /** Stops taking calls and waits for those in flight; forces after `deadlineMs`. */
+  async close(deadlineMs = 30_000): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, deadlineMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private export(call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>): void {
+    this.handle(call).then(
+      (response) => {
+        this.count('OK');
+        callback(null, response);
+      },
+      (err: unknown) => {
+        const e = toProtocolError(err);
+        const metadata = new grpc.Metadata();
+        metadata.set('grpc-status-details-bin', encodeStatus({ code: e.grpc, message: e.message, retryDelayMs: e.retryAfterMs }));
+        this.count(CODE_NAMES[e.grpc] ?? String(e.grpc));
+        if (e.error.def.http >= 500 && !e.error.retryable) this.d.logger.error({ err: e.message }, 'OTLP gRPC export failed');
+        callback({ code: e.grpc, details: e.message, metadata });
+      },
+    );
+  }
+
+  private async handle(call: grpc.ServerUnaryCall<Buffer, Buffer>): Promise<Buffer> {
+    const auth = await this.authenticate(call);
+    const decoded = decodeOtlpProto(call.request);
+    const client: ClientInfo = { address: peerAddress(call.getPeer()), metadata: this.d.config.include_metadata ? metadataMap(call.metadata) : undefined, auth };
+    const out = await exportDecoded(decoded, this.d.next, { client, transport: 'grpc', receiver: this.d.id }, this.d.metrics);
+    return encodeExportResponse(out.rejected, out.message);
+  }
+
+  private async authenticate(call: grpc.ServerUnaryCall<Buffer, Buffer>): Promise<AuthInfo | undefined> {
+    const a = this.d.auth();
+    if (a === undefined) return undefined;
+    const headers: Record<string, string[]> = {};
+    for (const [k, v] of metadataMap(call.metadata)) headers[k] = v;
+    const subject = call.getAuthContext?.()?.sslPeerCertificate?.subject;
+    return a.authenticate({
+      headers,
+      transport: 'grpc',
+      remoteAddress: peerAddress(call.getPeer()),
+      peerCertificateSubject: subject === undefined ? undefined : Object.entries(subject).map(([k, v]) => `${k}=${String(v)}`).join(','),
+    });
+  }
+
+  private count(status: string): void {
+    this.d.metrics.receiverRequests.inc({ receiver: this.d.id, transport: 'grpc', status });
+  }
+}
+
+function metadataMap(md: grpc.Metadata): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const [k, v] of Object.entries(md.getMap())) {
+    if (k.endsWith('-bin')) continue;
+    m.set(k.toLowerCase(), md.get(k).map(String));
+    void v;
+  }
+  return m;
+}
+
+function peerAddress(peer: string): string {
+  // "ipv4:127.0.0.1:5000", "ipv6:[::1]:5000" or "127.0.0.1:5000"
+  const p = peer.replace(/^ipv[46]:/, '');
+  const m = /^\[?(.*?)\]?:\d+$/.exec(p);
+  return m === null ? p : m[1];
+}

@@ -1,0 +1,148 @@
+import type { Extension, Host, Phase } from './component/component.js';
+import type { GatewayConfig } from './config/gateway-config.js';
+import { type Graph, type Node, buildGraph, shutdownAll, startAll, startOrder } from './pipeline/graph.js';
+import { type Logger, createLogger } from './telemetry/logger.js';
+import { OtlpPush } from './telemetry/otlp-push.js';
+import { SelfMetrics } from './telemetry/self-metrics.js';
+import { TelemetryServer } from './telemetry/telemetry-server.js';
+
+/**
+ * A running gateway: the graph built from a config, its own telemetry, and
+ * the lifecycle: start exporters first and receivers last; on shutdown stop
+ * intake first, then drain processors and exporters, within a deadline.
+ */
+export interface ServiceOptions {
+  readonly logger?: Logger;
+}
+
+export class Service implements Host {
+  readonly logger: Logger;
+  readonly metrics: SelfMetrics;
+  private graph: Graph | undefined;
+  private currentPhase: Phase = 'starting';
+  private telemetryServer: TelemetryServer | undefined;
+  private push: OtlpPush | undefined;
+  private readonly extensionsById = new Map<string, Extension>();
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly config: GatewayConfig,
+    opts: ServiceOptions = {},
+  ) {
+    const t = config.service.telemetry;
+    this.logger = opts.logger ?? createLogger({ level: t.logs.level });
+    this.metrics = new SelfMetrics({ processMetrics: t.metrics.level !== 'none' });
+  }
+
+  getExtension(id: string): Extension | undefined {
+    return this.extensionsById.get(id);
+  }
+
+  phase(): Phase {
+    return this.currentPhase;
+  }
+
+  /** Builds and starts everything; on failure, what started is shut down and the error rethrown. */
+  async start(): Promise<void> {
+    const graph = buildGraph(this.config, { logger: this.logger, metrics: this.metrics });
+    this.graph = graph;
+    for (const n of graph.extensions) this.extensionsById.set(n.id, n.component);
+    await this.startTelemetry();
+    try {
+      await startAll(startOrder(graph), this, this.logger);
+    } catch (err) {
+      await this.stopTelemetry();
+      this.currentPhase = 'stopped';
+      throw err;
+    }
+    this.currentPhase = 'running';
+    this.logStartup(graph);
+  }
+
+  /**
+   * Stops intake (receivers), then drains processors and exporters, then
+   * extensions. Resolves when done or when `deadlineMs` passes, whichever is
+   * first; returns false if the deadline cut draining short.
+   */
+  shutdown(deadlineMs = this.config.service.shutdown_timeout): Promise<void> {
+    if (this.stopping !== undefined) return this.stopping;
+    this.currentPhase = 'draining';
+    const g = this.graph;
+    this.stopping = (async () => {
+      if (g !== undefined) {
+        const order: Node[] = [...g.receivers, ...g.processors, ...g.exporters, ...g.extensions];
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), deadlineMs);
+        });
+        const result = await Promise.race([shutdownAll(order, this.logger).then(() => 'done' as const), timedOut]);
+        clearTimeout(timer);
+        if (result === 'timeout') this.logger.error({ deadline_ms: deadlineMs }, 'shutdown deadline passed before draining finished; data still held in memory is lost');
+      }
+      await this.stopTelemetry();
+      this.currentPhase = 'stopped';
+      this.logger.info('stopped');
+    })();
+    return this.stopping;
+  }
+
+  /** Every endpoint the gateway listens on, by component. */
+  endpoints(): Record<string, readonly string[]> {
+    const out: Record<string, readonly string[]> = {};
+    const g = this.graph;
+    if (g === undefined) return out;
+    for (const n of [...g.receivers, ...g.extensions, ...g.exporters]) {
+      const e = n.component.endpoints?.() ?? [];
+      if (e.length > 0) out[n.key] = e;
+    }
+    return out;
+  }
+
+  /** The telemetry server, where pages such as the status page add routes. */
+  telemetry(): TelemetryServer | undefined {
+    return this.telemetryServer;
+  }
+
+  private async startTelemetry(): Promise<void> {
+    const m = this.config.service.telemetry.metrics;
+    if (m.level === 'none') return;
+    let endpoint = m.address ?? 'localhost:8888';
+    for (const r of m.readers ?? []) {
+      const prom = r.pull?.exporter.prometheus;
+      if (prom !== undefined) endpoint = `${prom.host}:${prom.port}`;
+      const otlp = r.periodic?.exporter.otlp;
+      if (otlp !== undefined && r.periodic !== undefined) {
+        const resource: Record<string, string> = {};
+        for (const [k, v] of Object.entries(this.config.service.telemetry.resource)) if (v !== null) resource[k] = v;
+        this.push = new OtlpPush(
+          { endpoint: otlp.endpoint, headers: otlp.headers, intervalMs: r.periodic.interval, timeoutMs: r.periodic.timeout, resource },
+          this.metrics,
+          this.logger,
+        );
+      }
+    }
+    this.telemetryServer = new TelemetryServer(endpoint, this.metrics);
+    await this.telemetryServer.listen();
+    this.push?.start();
+  }
+
+  private async stopTelemetry(): Promise<void> {
+    await this.push?.stop().catch(() => undefined);
+    await this.telemetryServer?.close();
+  }
+
+  private logStartup(g: Graph): void {
+    const eps = this.endpoints();
+    for (const p of g.pipelines) {
+      const listening = p.receivers.flatMap((r) => eps[`receiver/${r}`] ?? []);
+      this.logger.info(
+        { pipeline: p.name, receivers: p.receivers, processors: p.processors, exporters: p.exporters, listening },
+        `pipeline ${p.name}: ${[p.receivers.join(', '), ...p.processors, p.exporters.join(', ')].join(' -> ')}`,
+      );
+    }
+    const other: Record<string, readonly string[]> = {};
+    for (const [k, v] of Object.entries(eps)) if (!k.startsWith('receiver/')) other[k] = v;
+    const telemetry = this.telemetryServer === undefined ? [] : [this.telemetryServer.url];
+    this.logger.info({ endpoints: { ...other, ...(telemetry.length ? { telemetry } : {}) } }, 'gateway running');
+  }
+}

@@ -1,0 +1,59 @@
+import { OTLPMetricExporter as GrpcExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { Logger } from './logger.js';
+import { registryToResourceMetrics } from './prom-to-otel.js';
+import type { SelfMetrics } from './self-metrics.js';
+
+/**
+ * Pushes the self-metrics over OTLP with the OpenTelemetry SDK's exporter,
+ * for `service.telemetry.metrics.readers: [{periodic: {exporter: {otlp: ...}}}]`.
+ * The gateway can point this at its own OTLP receiver so its metrics flow
+ * through its own pipelines (for example to AMP).
+ */
+export interface OtlpPushOptions {
+  readonly endpoint: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly resource: Readonly<Record<string, string>>;
+}
+
+export class OtlpPush {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly exporter: PushMetricExporter;
+  private readonly started = Date.now();
+  private inflight: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly o: OtlpPushOptions,
+    private readonly metrics: SelfMetrics,
+    private readonly logger: Logger,
+  ) {
+    this.exporter = new GrpcExporter({ url: o.endpoint, headers: { ...o.headers }, timeoutMillis: o.timeoutMs });
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.inflight = this.push();
+    }, this.o.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    await this.inflight;
+    await this.push();
+    await this.exporter.shutdown();
+  }
+
+  private async push(): Promise<void> {
+    const rm = await registryToResourceMetrics(this.metrics.registry, resourceFromAttributes({ 'service.name': 'tributary', ...this.o.resource }), this.started);
+    await new Promise<void>((resolve) => {
+      this.exporter.export(rm, (result) => {
+        if (result.error !== undefined) this.logger.warn({ err: result.error.message }, 'pushing self-metrics over OTLP failed');
+        resolve();
+      });
+    });
+  }
+}

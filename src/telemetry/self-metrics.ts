@@ -1,0 +1,125 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The gateway's own metrics (prom-client), named as the OpenTelemetry
+ * Collector names its internal metrics so that dashboards written for the
+ * Collector work, plus `tributary_*` metrics where the Collector has none.
+ * One registry per gateway instance, so several can run in one process.
+ */
+export class SelfMetrics {
+  readonly registry = new Registry();
+
+  readonly receiverAccepted = new Counter({
+    name: 'otelcol_receiver_accepted_metric_points_total',
+    help: 'Data points accepted by a receiver and handed on successfully.',
+    labelNames: ['receiver', 'transport'],
+    registers: [this.registry],
+  });
+  readonly receiverRefused = new Counter({
+    name: 'otelcol_receiver_refused_metric_points_total',
+    help: 'Data points a receiver decoded but could not hand on (downstream refused) or rejected as invalid.',
+    labelNames: ['receiver', 'transport'],
+    registers: [this.registry],
+  });
+  readonly receiverRequests = new Counter({
+    name: 'tributary_receiver_requests_total',
+    help: 'Requests answered by a receiver, by status (HTTP status code or gRPC code name).',
+    labelNames: ['receiver', 'transport', 'status'],
+    registers: [this.registry],
+  });
+  readonly processorIncoming = new Counter({
+    name: 'otelcol_processor_incoming_items_total',
+    help: 'Data points that entered a processor.',
+    labelNames: ['processor', 'pipeline', 'otel_signal'],
+    registers: [this.registry],
+  });
+  readonly processorOutgoing = new Counter({
+    name: 'otelcol_processor_outgoing_items_total',
+    help: 'Data points a processor handed on.',
+    labelNames: ['processor', 'pipeline', 'otel_signal'],
+    registers: [this.registry],
+  });
+  readonly nodeRefused = new Counter({
+    name: 'tributary_pipeline_refused_metric_points_total',
+    help: 'Data points a pipeline node refused (its consume failed), by whether retrying can help.',
+    labelNames: ['pipeline', 'node', 'retryable'],
+    registers: [this.registry],
+  });
+  readonly exporterSent = new Counter({
+    name: 'otelcol_exporter_sent_metric_points_total',
+    help: 'Data points an exporter delivered to its destination.',
+    labelNames: ['exporter'],
+    registers: [this.registry],
+  });
+  readonly exporterSendFailed = new Counter({
+    name: 'otelcol_exporter_send_failed_metric_points_total',
+    help: 'Data points an exporter gave up on (permanent error or retries exhausted).',
+    labelNames: ['exporter', 'reason'],
+    registers: [this.registry],
+  });
+  readonly exporterEnqueueFailed = new Counter({
+    name: 'otelcol_exporter_enqueue_failed_metric_points_total',
+    help: 'Data points an exporter refused because its queue was full.',
+    labelNames: ['exporter'],
+    registers: [this.registry],
+  });
+  readonly exporterRetries = new Counter({
+    name: 'tributary_exporter_retries_total',
+    help: 'Send attempts that were retried, by reason.',
+    labelNames: ['exporter', 'reason'],
+    registers: [this.registry],
+  });
+  readonly exporterQueueSize = new Gauge({
+    name: 'otelcol_exporter_queue_size',
+    help: 'Current size of an exporter queue (batches, or bytes for persistent queues).',
+    labelNames: ['exporter'],
+    registers: [this.registry],
+  });
+  readonly exporterQueueCapacity = new Gauge({
+    name: 'otelcol_exporter_queue_capacity',
+    help: 'Capacity of an exporter queue, in the same unit as its size.',
+    labelNames: ['exporter'],
+    registers: [this.registry],
+  });
+  readonly exportLatency = new Histogram({
+    name: 'tributary_exporter_request_duration_seconds',
+    help: 'Duration of export requests to the destination, by outcome.',
+    labelNames: ['exporter', 'outcome'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly batchSendSize = new Histogram({
+    name: 'otelcol_processor_batch_batch_send_size',
+    help: 'Number of data points in batches sent by the batch processor.',
+    labelNames: ['processor', 'pipeline'],
+    buckets: [10, 25, 50, 75, 100, 250, 500, 750, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 20000, 30000, 50000, 100000],
+    registers: [this.registry],
+  });
+  readonly batchTrigger = new Counter({
+    name: 'otelcol_processor_batch_trigger_send_total',
+    help: 'Batches sent by the batch processor, by what triggered the send (size, timeout, shutdown).',
+    labelNames: ['processor', 'pipeline', 'trigger'],
+    registers: [this.registry],
+  });
+  readonly droppedPoints = new Counter({
+    name: 'tributary_dropped_metric_points_total',
+    help: 'Data points dropped on purpose or because they cannot be translated, by component and reason.',
+    labelNames: ['component', 'reason'],
+    registers: [this.registry],
+  });
+  readonly lastError = new Gauge({
+    name: 'tributary_component_last_error_timestamp_seconds',
+    help: 'When a component last reported an error (Unix seconds).',
+    labelNames: ['component'],
+    registers: [this.registry],
+  });
+
+  constructor(opts: { processMetrics?: boolean; labels?: Record<string, string> } = {}) {
+    if (opts.labels !== undefined) this.registry.setDefaultLabels(opts.labels);
+    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'otelcol_' });
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
