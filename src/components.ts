@@ -2,6 +2,7 @@ import type { Factory } from './component/component.js';
 import { Registry } from './component/registry.js';
 import { debugExporterFactory } from './exporters/debug/factory.js';
 import { fileExporterFactory } from './exporters/file/factory.js';
+import { prometheusExporterFactory } from './exporters/prometheus/factory.js';
 import { healthCheckFactory } from './extensions/health_check/factory.js';
 import { batchProcessorFactory } from './processors/batch/factory.js';
 import { otlpReceiverFactory } from './receivers/otlp/factory.js';
@@ -12,6 +13,7 @@ export const BUILTIN_FACTORIES: readonly Factory[] = [
   batchProcessorFactory,
   debugExporterFactory,
   fileExporterFactory,
+  prometheusExporterFactory,
   healthCheckFactory,
 ] as Factory[];
 

@@ -115,7 +115,7 @@ interface FactoryBase<C> {
   /** Validates raw YAML and fills defaults; the output is what create receives. */
   readonly configSchema: z.ZodType<C>;
   /** Checks across fields and across components, after the schema. Returns error messages (without path). */
-  readonly validate?: (config: C) => readonly string[];
+  validate?(config: C): readonly string[];
 }
 
 export interface ReceiverFactory<C = unknown> extends FactoryBase<C> {

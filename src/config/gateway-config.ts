@@ -50,7 +50,9 @@ export function buildGatewayConfig(raw: Record<string, unknown>, registry: Regis
   }
 
   const components = {} as Record<Kind, Map<string, ComponentConfig>>;
-  for (const kind of KINDS) components[kind] = parseSection(kind, raw[SECTION_OF[kind]], registry, problems);
+  // Ids that are configured but invalid: already reported, so pipelines do not report them again.
+  const invalid = new Set<string>();
+  for (const kind of KINDS) components[kind] = parseSection(kind, raw[SECTION_OF[kind]], registry, problems, invalid);
 
   const serviceRaw = raw.service ?? {};
   const parsed = serviceSchema.safeParse(serviceRaw);
@@ -60,9 +62,9 @@ export function buildGatewayConfig(raw: Record<string, unknown>, registry: Regis
 
   const pipelines: PipelineConfig[] = [];
   if (service !== undefined) {
-    checkServiceExtensions(service, components, problems);
+    checkServiceExtensions(service, components, problems, invalid);
     for (const [name, p] of Object.entries(service.pipelines)) {
-      const pc = checkPipeline(name, p, components, problems);
+      const pc = checkPipeline(name, p, components, problems, invalid);
       if (pc !== undefined) pipelines.push(pc);
     }
     if (Object.keys(service.pipelines).length === 0) {
@@ -74,7 +76,7 @@ export function buildGatewayConfig(raw: Record<string, unknown>, registry: Regis
   return Object.freeze({ components, pipelines: deepFreeze(pipelines), service: deepFreeze(service!) });
 }
 
-function parseSection(kind: Kind, section: unknown, registry: Registry, problems: string[]): Map<string, ComponentConfig> {
+function parseSection(kind: Kind, section: unknown, registry: Registry, problems: string[], invalid: Set<string>): Map<string, ComponentConfig> {
   const out = new Map<string, ComponentConfig>();
   const name = SECTION_OF[kind];
   if (section === undefined || section === null) return out;
@@ -84,6 +86,7 @@ function parseSection(kind: Kind, section: unknown, registry: Registry, problems
   }
   for (const [key, value] of Object.entries(section)) {
     const id = ComponentId.parse(key);
+    invalid.add(`${kind}:${key}`);
     if (id === undefined) {
       problems.push(`${name}::${key}: not a valid component id; ids are "type" or "type/name"`);
       continue;
@@ -101,7 +104,10 @@ function parseSection(kind: Kind, section: unknown, registry: Registry, problems
     }
     const extra = factory.validate?.(result.data) ?? [];
     for (const p of extra) problems.push(`${name}::${key}::${p}`);
-    if (extra.length === 0) out.set(id.toString(), Object.freeze({ id, kind, factory, config: deepFreeze(result.data) }));
+    if (extra.length === 0) {
+      out.set(id.toString(), Object.freeze({ id, kind, factory, config: deepFreeze(result.data) }));
+      invalid.delete(`${kind}:${key}`);
+    }
   }
   return out;
 }
@@ -114,9 +120,9 @@ function unknownTypeMessage(kind: Kind, type: string, registry: Registry): strin
   return `unknown ${kind} type "${type}"; valid types are: ${have}`;
 }
 
-function checkServiceExtensions(service: ServiceSection, components: Record<Kind, Map<string, ComponentConfig>>, problems: string[]): void {
+function checkServiceExtensions(service: ServiceSection, components: Record<Kind, Map<string, ComponentConfig>>, problems: string[], invalid: Set<string>): void {
   service.extensions.forEach((e, i) => {
-    if (!components.extension.has(e)) problems.push(`service::extensions::${i}: extension "${e}" is not configured under extensions`);
+    if (!components.extension.has(e) && !invalid.has(`extension:${e}`)) problems.push(`service::extensions::${i}: extension "${e}" is not configured under extensions`);
   });
 }
 
@@ -125,6 +131,7 @@ function checkPipeline(
   p: PipelineSection,
   components: Record<Kind, Map<string, ComponentConfig>>,
   problems: string[],
+  invalid: Set<string>,
 ): PipelineConfig | undefined {
   const path = `service::pipelines::${name}`;
   const id = ComponentId.parse(name);
@@ -134,10 +141,14 @@ function checkPipeline(
     return undefined;
   }
   const before = problems.length;
+  // A reference to a component that is configured but invalid is already reported.
+  let refsInvalid = false;
   const check = (kind: Kind, list: readonly string[]): void => {
     const seen = new Set<string>();
     list.forEach((ref, i) => {
-      if (!components[kind].has(ref)) {
+      if (invalid.has(`${kind}:${ref}`)) {
+        refsInvalid = true;
+      } else if (!components[kind].has(ref)) {
         const known = [...components[kind].keys()];
         problems.push(`${path}::${SECTION_OF[kind]}::${i}: ${kind} "${ref}" is not configured under ${SECTION_OF[kind]}${known.length ? ` (configured: ${known.join(', ')})` : ''}`);
       }
@@ -150,6 +161,6 @@ function checkPipeline(
   check('exporter', p.exporters);
   if (p.receivers.length === 0) problems.push(`${path}::receivers: a pipeline needs at least one receiver`);
   if (p.exporters.length === 0) problems.push(`${path}::exporters: a pipeline needs at least one exporter`);
-  if (problems.length > before) return undefined;
+  if (problems.length > before || refsInvalid) return undefined;
   return { name, receivers: p.receivers, processors: p.processors, exporters: p.exporters };
 }

@@ -51,15 +51,15 @@ export const telemetrySchema = section({
     encoding: oneOf(['json'], 'json'),
     /** Lines per key and interval for repeated messages (Tributary). */
     throttle_interval: duration('10s'),
-  }).default({ level: 'info', encoding: 'json', throttle_interval: '10s' } as never),
+  }).prefault({} as never),
   metrics: section({
     level: oneOf(['none', 'basic', 'normal', 'detailed'], 'normal'),
     /** Deprecated in the Collector in favour of readers; still accepted. */
     address: str(),
     readers: z.array(reader).optional(),
-  }).default({ level: 'normal' } as never),
+  }).prefault({} as never),
   resource: z.record(z.string(), z.string().nullable()).default({}),
-}).default({} as never);
+}).prefault({} as never);
 
 export type TelemetrySection = z.infer<typeof telemetrySchema>;
 

@@ -52,17 +52,17 @@ export const Errors = {
     'The body is not valid JSON or not valid OTLP/JSON. The message names the field.'),
   DECODE_TEXT: def('TRIB_ERR_DECODE_TEXT', false, 400, GrpcCode.INVALID_ARGUMENT,
     'A text payload (Influx line protocol, query parameters) could not be parsed; the message names the line.'),
-  DECOMPRESS: def('TRIB_ERR_DECOMPRESS', false, 400, GrpcCode.INVALID_ARGUMENT,
+  DECOMPRESS: def('TRIB_ERR_BODY_DECOMPRESS', false, 400, GrpcCode.INVALID_ARGUMENT,
     'The body could not be decompressed with the declared Content-Encoding.'),
-  EMPTY_BODY: def('TRIB_ERR_EMPTY_BODY', false, 400, GrpcCode.INVALID_ARGUMENT,
+  EMPTY_BODY: def('TRIB_ERR_BODY_EMPTY', false, 400, GrpcCode.INVALID_ARGUMENT,
     'The request had no body where one is required.'),
-  MEDIA_TYPE: def('TRIB_ERR_MEDIA_TYPE', false, 415, GrpcCode.INVALID_ARGUMENT,
+  MEDIA_TYPE: def('TRIB_ERR_BODY_MEDIA_TYPE', false, 415, GrpcCode.INVALID_ARGUMENT,
     'The Content-Type is not one this endpoint accepts; the message lists the accepted types.'),
-  ENCODING_UNSUPPORTED: def('TRIB_ERR_ENCODING_UNSUPPORTED', false, 415, GrpcCode.UNIMPLEMENTED,
+  ENCODING_UNSUPPORTED: def('TRIB_ERR_BODY_ENCODING', false, 415, GrpcCode.UNIMPLEMENTED,
     'The Content-Encoding is not supported; the message lists the supported encodings.'),
   BODY_TOO_LARGE: def('TRIB_ERR_BODY_TOO_LARGE', false, 413, GrpcCode.RESOURCE_EXHAUSTED,
     'The body, after decompression, exceeds the receiver\'s max_request_body_size. Send smaller batches or raise the limit.'),
-  INVALID_DATA: def('TRIB_ERR_INVALID_DATA', false, 400, GrpcCode.INVALID_ARGUMENT,
+  INVALID_DATA: def('TRIB_ERR_DATA_INVALID', false, 400, GrpcCode.INVALID_ARGUMENT,
     'The request decoded but its data is invalid (for example a metric with no name); the message says which.'),
 
   UNAUTHENTICATED: def('TRIB_ERR_AUTH_UNAUTHENTICATED', false, 401, GrpcCode.UNAUTHENTICATED,
@@ -72,11 +72,11 @@ export const Errors = {
 
   QUEUE_FULL: def('TRIB_ERR_QUEUE_FULL', true, 503, GrpcCode.UNAVAILABLE,
     'A bounded queue or buffer is full because a downstream is slow or down. Retry after the advertised delay.'),
-  RATE_LIMITED: def('TRIB_ERR_RATE_LIMITED', true, 429, GrpcCode.RESOURCE_EXHAUSTED,
+  RATE_LIMITED: def('TRIB_ERR_LIMIT_RATE', true, 429, GrpcCode.RESOURCE_EXHAUSTED,
     'The caller sends faster than its configured rate. Retry after the advertised delay.'),
-  MEMORY_LIMITED: def('TRIB_ERR_MEMORY_LIMITED', true, 503, GrpcCode.UNAVAILABLE,
+  MEMORY_LIMITED: def('TRIB_ERR_LIMIT_MEMORY', true, 503, GrpcCode.UNAVAILABLE,
     'The memory_limiter is above its soft limit and refuses data until memory is freed. Retry after the advertised delay.'),
-  SHUTTING_DOWN: def('TRIB_ERR_SHUTTING_DOWN', true, 503, GrpcCode.UNAVAILABLE,
+  SHUTTING_DOWN: def('TRIB_ERR_SERVICE_DRAINING', true, 503, GrpcCode.UNAVAILABLE,
     'The gateway is draining for shutdown. Retry against another replica or after restart.'),
 
   EXPORT_RETRYABLE: def('TRIB_ERR_EXPORT_RETRYABLE', true, 503, GrpcCode.UNAVAILABLE,
@@ -86,7 +86,7 @@ export const Errors = {
   EXPORT_TIMEOUT: def('TRIB_ERR_EXPORT_TIMEOUT', true, 503, GrpcCode.UNAVAILABLE,
     'A downstream did not answer within the exporter timeout.'),
 
-  INTERNAL: def('TRIB_ERR_INTERNAL', false, 500, GrpcCode.INTERNAL,
+  INTERNAL: def('TRIB_ERR_SERVICE_INTERNAL', false, 500, GrpcCode.INTERNAL,
     'An unexpected error in Tributary; the request was not accepted. Please report it with the log line.'),
 } as const satisfies Record<string, ErrorDef>;
 

@@ -133,8 +133,10 @@ export async function startAll(nodes: readonly Node[], host: Host, logger: Logge
 /** Shuts nodes down in the given order; a failure is logged and the rest still shut down. */
 export async function shutdownAll(nodes: readonly Node[], logger: Logger): Promise<void> {
   for (const n of nodes) {
+    const t0 = Date.now();
     try {
       await n.component.shutdown();
+      logger.debug({ component: n.key, ms: Date.now() - t0 }, 'component stopped');
     } catch (err) {
       logger.error({ component: n.key, err: (err as Error).message }, 'component failed to shut down cleanly');
     }

@@ -1,5 +1,5 @@
 import { type FastifyInstance, fastify } from 'fastify';
-import { parseEndpoint } from '../config/schema.js';
+import { gracefulClose, listenOn } from '../component/http-listen.js';
 import type { SelfMetrics } from './self-metrics.js';
 
 /**
@@ -9,12 +9,14 @@ import type { SelfMetrics } from './self-metrics.js';
 export class TelemetryServer {
   readonly app: FastifyInstance;
   private listening = '';
+  private readonly closeApp: () => Promise<void>;
 
   constructor(
     private readonly endpoint: string,
     metrics: SelfMetrics,
   ) {
     this.app = fastify({ logger: false }) as unknown as FastifyInstance;
+    this.closeApp = gracefulClose(this.app);
     this.app.get('/metrics', async (_req, reply) => {
       const text = await metrics.text();
       return reply.type(metrics.registry.contentType).send(text);
@@ -22,11 +24,7 @@ export class TelemetryServer {
   }
 
   async listen(): Promise<string> {
-    const ep = parseEndpoint(this.endpoint)!;
-    await this.app.listen({ host: ep.host, port: ep.port });
-    const addr = this.app.server.address();
-    const port = typeof addr === 'object' && addr !== null ? addr.port : ep.port;
-    this.listening = `http://${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${port}/metrics`;
+    this.listening = `${await listenOn(this.app, this.endpoint, false)}/metrics`;
     return this.listening;
   }
 
@@ -36,6 +34,6 @@ export class TelemetryServer {
   }
 
   async close(): Promise<void> {
-    await this.app.close();
+    await this.closeApp();
   }
 }

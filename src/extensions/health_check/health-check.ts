@@ -1,7 +1,7 @@
 import { type FastifyInstance, fastify } from 'fastify';
 import type { CreateSettings, Extension, Host } from '../../component/component.js';
 import { Lifecycle } from '../../component/lifecycle.js';
-import { parseEndpoint } from '../../config/schema.js';
+import { gracefulClose, listenOn } from '../../component/http-listen.js';
 import { readServerTls } from '../../config/tls.js';
 import type { HealthCheckConfig } from './config.js';
 
@@ -13,7 +13,7 @@ import type { HealthCheckConfig } from './config.js';
  */
 export class HealthCheck implements Extension {
   private readonly life = new Lifecycle();
-  private app: FastifyInstance | undefined;
+  private close: (() => Promise<void>) | undefined;
   private url = '';
   private readonly since = new Date();
 
@@ -41,18 +41,14 @@ export class HealthCheck implements Extension {
       app.get(this.config.path, readiness);
       if (this.config.path !== '/readyz') app.get('/readyz', readiness);
       app.get('/livez', async () => ({ status: 'alive', phase: host.phase() }));
-      const ep = parseEndpoint(this.config.endpoint)!;
-      await app.listen({ host: ep.host, port: ep.port });
-      const addr = app.server.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : ep.port;
-      this.url = `${tls ? 'https' : 'http'}://${ep.host}:${port}${this.config.path}`;
-      this.app = app;
+      this.close = gracefulClose(app);
+      this.url = `${await listenOn(app, this.config.endpoint, tls !== undefined)}${this.config.path}`;
     });
   }
 
   shutdown(): Promise<void> {
     return this.life.shutdown(async () => {
-      await this.app?.close();
+      await this.close?.();
     });
   }
 

@@ -9,36 +9,13 @@ import { decodeOtlpProto } from './decode-proto.js';
 import { batchJson } from './encode-json.js';
 import { encodeOtlpProto } from './encode-proto.js';
 import { otlpType } from './schema.js';
+import { normaliseOtlpJson } from '../../test-kit/otlp-json.js';
 
 function metricByName(batch: MetricBatch, name: string): Metric {
   for (const rm of batch.resourceMetrics) for (const sm of rm.scopeMetrics) for (const m of sm.metrics) if (m.name === name) return m;
   throw new Error(`no metric ${name}`);
 }
 
-/** Normalises OTLP/JSON so that equivalent encodings compare equal (64-bit ints as strings or numbers, defaults). */
-function normalise(v: unknown): unknown {
-  if (Array.isArray(v)) {
-    const out = v.map(normalise);
-    // Attribute lists are maps: order is not significant (the model sorts keys).
-    if (out.every((e) => e !== null && typeof e === 'object' && 'key' in e)) {
-      out.sort((a, b) => String((a as { key: string }).key).localeCompare(String((b as { key: string }).key)));
-    }
-    return out;
-  }
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) {
-      const n = normalise(x);
-      if (n === undefined || n === 0 || n === '0' || n === '' || n === false) continue;
-      if (Array.isArray(n) && n.length === 0) continue;
-      if (n !== null && typeof n === 'object' && !Array.isArray(n) && Object.keys(n).length === 0 && k !== 'value') continue;
-      out[k] = n;
-    }
-    return out;
-  }
-  if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
-  return v;
-}
 
 describe.each(['cumulative', 'delta'] as const)('OTLP codecs with SDK data (%s)', (temporality) => {
   it('decodes the SDK protobuf encoding with every field intact', async () => {
@@ -49,7 +26,7 @@ describe.each(['cumulative', 'delta'] as const)('OTLP codecs with SDK data (%s)'
     expect(rejectedPoints).toBe(0);
 
     const sdkJson = JSON.parse(new TextDecoder().decode(JsonMetricsSerializer.serializeRequest(rm)));
-    expect(normalise(batchJson(batch))).toEqual(normalise(sdkJson));
+    expect(normaliseOtlpJson(batchJson(batch))).toEqual(normaliseOtlpJson(sdkJson));
 
     const want = temporality === 'delta' ? Temporality.Delta : Temporality.Cumulative;
     const requests = metricByName(batch, 'http.server.requests');

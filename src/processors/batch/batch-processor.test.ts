@@ -111,6 +111,6 @@ describe('batch processor', () => {
     await p.shutdown();
     await r;
     expect(countPoints(next.batches[0])).toBe(3);
-    await expect(p.consume(gaugeBatch('b', 1), EMPTY_CONTEXT)).rejects.toMatchObject({ code: 'TRIB_ERR_SHUTTING_DOWN' });
+    await expect(p.consume(gaugeBatch('b', 1), EMPTY_CONTEXT)).rejects.toMatchObject({ code: 'TRIB_ERR_SERVICE_DRAINING' });
   });
 });

@@ -1,7 +1,7 @@
 import { type FastifyInstance, type FastifyReply, type FastifyRequest, fastify } from 'fastify';
 import type { AuthInfo, ClientInfo } from '../../component/component.js';
 import type { ServerAuthenticator } from '../../component/auth.js';
-import { parseEndpoint } from '../../config/schema.js';
+import { gracefulClose, listenOn } from '../../component/http-listen.js';
 import { type ServerTlsConfig, readServerTls } from '../../config/tls.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { SelfMetrics } from '../../telemetry/self-metrics.js';
@@ -55,6 +55,8 @@ export function createHttpServer(o: HttpServerOptions): HttpServer {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: Buffer) => void) => done(null, body));
 
+  const close = gracefulClose(app);
+
   app.addHook('onResponse', async (_req, reply) => {
     o.metrics.receiverRequests.inc({ receiver: o.receiver, transport: 'http', status: String(reply.statusCode) });
   });
@@ -85,16 +87,10 @@ export function createHttpServer(o: HttpServerOptions): HttpServer {
 
   return {
     app,
-    async listen(): Promise<string> {
-      const ep = parseEndpoint(o.endpoint)!;
-      await app.listen({ host: ep.host, port: ep.port });
-      const addr = app.server.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : ep.port;
-      return `${tls ? 'https' : 'http'}://${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${port}`;
-    },
+    listen: () => listenOn(app, o.endpoint, tls !== undefined),
     async close(): Promise<void> {
       if (reload !== undefined) clearInterval(reload);
-      await app.close();
+      await close();
     },
   };
 }

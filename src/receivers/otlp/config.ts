@@ -36,7 +36,7 @@ export const otlpReceiverSchema = section({
   protocols: section({
     grpc: presence(grpc),
     http: presence(http),
-  }).default({} as never),
+  }).prefault({}),
 });
 
 export type OtlpReceiverConfig = z.infer<typeof otlpReceiverSchema>;

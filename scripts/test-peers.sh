@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what the end-to-end tests run against, when it is missing: the
+# Debian packages of the real peers. Safe to run again; installs nothing
+# that is already there. npm packages come from `npm ci`.
+set -euo pipefail
+
+SUDO=""
+[ "$(id -u)" != 0 ] && SUDO=sudo
+need=()
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+command -v vmagent >/dev/null 2>&1 || need+=(victoria-metrics)
+
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null 2>&1; then
+    echo "test-peers: missing ${need[*]}; install them with: apt-get install ${need[*]}" >&2
+    exit 1
+  fi
+  echo "test-peers: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# The Debian packages start services on install where an init system runs;
+# tests start their own instances on free ports, so stop any that started.
+for svc in prometheus victoria-metrics; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    $SUDO systemctl stop "$svc" || true
+  fi
+done
+echo "test-peers: ready" >&2
