@@ -100,7 +100,7 @@ export interface AwsPeers {
   createUserWithRole(opts?: UserWithRoleOptions): Promise<UserWithRole>;
   /** Environment for the AWS CLI or an SDK talking to moto with these keys (default: admin). */
   cliEnv(keys?: AwsKeys & { readonly sessionToken?: string }, region?: string): Record<string, string>;
-  /** What the python process wrote to stderr. */
+  /** What the python process wrote (its ready line, then stderr). */
   logs(): string;
   /** Stops the process by its id; safe twice. */
   stop(): Promise<void>;
@@ -164,7 +164,8 @@ export async function startAwsPeers(opts: AwsPeersOptions = {}): Promise<AwsPeer
   try {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const line = out.split('\n').find((l) => l.startsWith('{'));
+      const complete = out.slice(0, out.lastIndexOf('\n') + 1); // never parse half a line
+      const line = complete.split('\n').find((l) => l.startsWith('{'));
       if (line !== undefined) {
         ready = JSON.parse(line) as ReadyLine;
         break;

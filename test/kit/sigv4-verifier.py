@@ -19,7 +19,9 @@
    STS, read from moto's in-process state), recomputes the signature with
    botocore (an implementation independent of the client under test),
    checks that x-amz-content-sha256 is the SHA-256 of the body that
-   arrived, the date and the session token, records the outcome, forwards
+   arrived (UNSIGNED-PAYLOAD is refused: AMP and CloudWatch want signed
+   payloads), that every signed header arrived, the date (15 minutes of
+   skew by default) and the session token, records the outcome, forwards
    a valid request to the upstream (--upstream, default the moto server)
    and relays the answer; an invalid one gets HTTP 403 and an AWS-style
    error (SignatureDoesNotMatch, InvalidClientTokenId, ...).
