@@ -69,6 +69,10 @@ export const Errors = {
     'No valid credentials were presented.'),
   FORBIDDEN: def('TRIB_ERR_AUTH_FORBIDDEN', false, 403, GrpcCode.PERMISSION_DENIED,
     'The credentials are valid but not allowed here.'),
+  AUTH_CREDENTIALS: def('TRIB_ERR_AUTH_CREDENTIALS', true, 503, GrpcCode.UNAVAILABLE,
+    'An outgoing request could not be signed because no valid AWS credentials could be had right now (STS, IMDS or the container endpoint unreachable, no credentials configured yet). Retried; the message says which source failed.'),
+  AUTH_SIGNING: def('TRIB_ERR_AUTH_SIGNING', false, 500, GrpcCode.INTERNAL,
+    'An outgoing request cannot be signed as configured (for example sigv4auth cannot tell the service or region from the endpoint host). Set the keys the message names.'),
 
   QUEUE_FULL: def('TRIB_ERR_QUEUE_FULL', true, 503, GrpcCode.UNAVAILABLE,
     'A bounded queue or buffer is full because a downstream is slow or down. Retry after the advertised delay.'),

@@ -1,0 +1,52 @@
+import { type IncomingHttpHeaders, createServer } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** An HTTP server on 127.0.0.1 that keeps every request it gets and answers with a set status. */
+export interface RecordedRequest {
+  readonly method: string;
+  /** Path and query, as sent. */
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+export interface HttpRecorder {
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  /** The answer to later requests (default 200 with an empty body). */
+  respondWith(status: number, body?: string, headers?: Record<string, string>): void;
+  close(): Promise<void>;
+}
+
+export async function startHttpRecorder(): Promise<HttpRecorder> {
+  const requests: RecordedRequest[] = [];
+  let answer = { status: 200, body: '', headers: {} as Record<string, string> };
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+      res.writeHead(answer.status, answer.headers).end(answer.body);
+    });
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    respondWith: (status, body = '', headers = {}) => {
+      answer = { status, body, headers };
+    },
+    close: () =>
+      new Promise<void>((res) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => res());
+      }),
+  };
+}
