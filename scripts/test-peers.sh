@@ -28,4 +28,9 @@ for svc in prometheus victoria-metrics; do
     $SUDO systemctl stop "$svc" || true
   fi
 done
+# AWS test peers (test/kit/sigv4-verifier.py): python3 with moto 5, boto3, botocore (not packaged in Debian 12).
+if ! python3 -c 'import moto, boto3, botocore, flask, werkzeug, cryptography' >/dev/null 2>&1; then
+  echo "test-peers: python3 with moto 5 is missing; install it with: apt-get install python3 python3-pip && pip install 'moto[server]>=5' boto3" >&2
+  exit 1
+fi
 echo "test-peers: ready" >&2

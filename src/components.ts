@@ -4,6 +4,7 @@ import { debugExporterFactory } from './exporters/debug/factory.js';
 import { fileExporterFactory } from './exporters/file/factory.js';
 import { prometheusExporterFactory } from './exporters/prometheus/factory.js';
 import { healthCheckFactory } from './extensions/health_check/factory.js';
+import { sigv4AuthFactory } from './extensions/sigv4auth/factory.js';
 import { batchProcessorFactory } from './processors/batch/factory.js';
 import { otlpReceiverFactory } from './receivers/otlp/factory.js';
 
@@ -15,6 +16,7 @@ export const BUILTIN_FACTORIES: readonly Factory[] = [
   fileExporterFactory,
   prometheusExporterFactory,
   healthCheckFactory,
+  sigv4AuthFactory,
 ] as Factory[];
 
 export function builtinRegistry(): Registry {
