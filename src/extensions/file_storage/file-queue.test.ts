@@ -189,6 +189,36 @@ describe('persistent queue', () => {
     expect((await drain(q2, 3)).map(recNo)).toEqual([3, 4, 5]);
   });
 
+  it('skips, counts and quarantines a segment damaged after it was written, without failing the reader', async () => {
+    const dir = await newDir();
+    const q = await openQ(dir, { segmentBytes: 1000 });
+    for (let i = 0; i < 9; i++) await q.push(rec(i, 300)); // 3 segments of 3 records
+    const second = join(dir, (await segmentFiles(dir))[1]);
+    const bytes = await readFile(second);
+    bytes[SEGMENT_HEADER_BYTES + 20] ^= 0xff;
+    await writeFile(second, bytes);
+    expect((await drain(q, 6)).map(recNo)).toEqual([0, 1, 2, 6, 7, 8]);
+    expect(q.lostRecords).toBe(3);
+    expect(q.size()).toEqual({ records: 0, bytes: 0 });
+    expect((await readdir(join(dir, QUARANTINE_DIR)))[0]).toMatch(/unreadable/);
+  });
+
+  it('refuses to open a queue written in a newer format rather than set it aside', async () => {
+    const dir = await newDir();
+    const q1 = await openQ(dir);
+    await q1.push(rec(0));
+    await q1.release();
+    const [seg] = await segmentFiles(dir);
+    const bytes = await readFile(join(dir, seg));
+    bytes.writeUInt16BE(2, 4);
+    await writeFile(join(dir, seg), bytes);
+    const err = await rejection(FileQueue.open(dir, { maxRecords: 0, maxBytes: 0 }));
+    expect(err.code).toBe('TRIB_ERR_START_FAILED');
+    expect(err.message).toMatch(/newer/);
+    expect(await segmentFiles(dir)).toEqual([seg]);
+    expect(await readdir(dir)).not.toContain(LOCK_FILE);
+  });
+
   it('reads from the record before a saved position that is not a record boundary', async () => {
     const dir = await newDir();
     const q1 = await openQ(dir);

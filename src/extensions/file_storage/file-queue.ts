@@ -85,8 +85,7 @@ export class FileQueue implements RecordQueue {
   readonly capacity: { readonly records: number; readonly bytes: number };
   /** What opening found (torn bytes cut, files quarantined), for logs and tests. */
   readonly recovered: Recovery;
-  /** Records lost to damage found while reading (each is also logged). */
-  lostRecords = 0;
+  private lost = 0;
 
   private readonly s: Settings;
   private readonly segments: Segment[] = [];
@@ -165,6 +164,11 @@ export class FileQueue implements RecordQueue {
     this.records = rec.records;
     this.bytes = rec.bytes;
     this.log = throttle(s.logger);
+  }
+
+  /** Records lost to damage found while reading (each case is also logged). */
+  get lostRecords(): number {
+    return this.lost;
   }
 
   size(): { readonly records: number; readonly bytes: number } {
@@ -388,7 +392,7 @@ export class FileQueue implements RecordQueue {
     seg.records = 0;
     seg.bytes = 0;
     this.readOff = seg.end;
-    this.lostRecords += lost;
+    this.lost += lost;
     if (!seg.sealed) seg.broken = true;
     let copy: string | undefined = join(this.dir, QUARANTINE_DIR, `${segmentName(seg.seq)}.unreadable.${Date.now()}`);
     try {

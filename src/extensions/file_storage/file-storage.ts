@@ -33,6 +33,9 @@ export class FileStorage implements StorageExtension {
 
   start(_host: Host): Promise<void> {
     return this.life.start(async () => {
+      if (this.config.compaction !== undefined) {
+        this.set.logger.info('compaction settings have no effect in Tributary: consumed queue segments are deleted as the queue drains');
+      }
       if (this.config.create_directory) {
         await this.fs.mkdir(this.root, this.mode());
         return;

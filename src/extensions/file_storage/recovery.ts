@@ -1,4 +1,6 @@
 import { basename, join } from 'node:path';
+import { Errors } from '../../errors/catalogue.js';
+import { TributaryError } from '../../errors/tributary-error.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { type HeadPosition, isHeadTemp, readHead } from './head-store.js';
 import type { QueueFile, QueueFs } from './queue-fs.js';
@@ -17,8 +19,9 @@ import { FrameReader, SEGMENT_HEADER_BYTES, checkSegmentHeader, segmentName, seg
  * - Any other bad record (in an earlier segment, or a bad tail too long to be
  *   torn) is corruption: the file is copied into `quarantine/`, the records
  *   before the bad one are kept, the rest of the segment is cut (counted in
- *   `lostBytes`) and the error is logged. A segment with a foreign or newer
- *   header is moved into `quarantine/` whole.
+ *   `lostBytes`) and the error is logged. A segment with a foreign header is
+ *   moved into `quarantine/` whole; one written in a newer format makes
+ *   opening fail instead (a downgrade must not set data aside).
  * - Segments before the saved read position were consumed and are deleted.
  */
 export interface RecoveredSegment {
@@ -120,12 +123,15 @@ async function scanSegment(
     const header = Buffer.alloc(SEGMENT_HEADER_BYTES);
     await f.read(header, SEGMENT_HEADER_BYTES, 0);
     const bad = checkSegmentHeader(header);
+    if (bad?.newer === true) {
+      throw new TributaryError(Errors.START_FAILED, `queue segment ${path}: ${bad.reason}; run the Tributary version that wrote it until the queue drains, or move the directory away`);
+    }
     if (bad !== undefined) {
       await close();
       const to = await quarantine(fs, dir, path, 'bad-header', (q) => fs.rename(path, q));
       st.quarantined.push(to);
       st.lostBytes += size;
-      opts.logger.error({ segment: path, quarantined: to, reason: bad }, 'queue segment unreadable: moved to quarantine, its records are not sent');
+      opts.logger.error({ segment: path, quarantined: to, reason: bad.reason }, 'queue segment unreadable: moved to quarantine, its records are not sent');
       return undefined;
     }
     const reader = new FrameReader(f);

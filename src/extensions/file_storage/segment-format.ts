@@ -41,12 +41,16 @@ export function segmentHeader(): Buffer {
   return b;
 }
 
-/** Why a segment header is unusable, or undefined if it is fine. */
-export function checkSegmentHeader(b: Buffer): string | undefined {
-  if (b.length < SEGMENT_HEADER_BYTES) return 'shorter than its header';
-  if (!b.subarray(0, 4).equals(SEGMENT_MAGIC)) return 'not a Tributary queue segment (bad magic)';
+/**
+ * Why a segment header is unusable, or undefined if it is fine. `newer`:
+ * written by a later Tributary in a format this build cannot read.
+ */
+export function checkSegmentHeader(b: Buffer): { readonly reason: string; readonly newer: boolean } | undefined {
+  if (b.length < SEGMENT_HEADER_BYTES) return { reason: 'shorter than its header', newer: false };
+  if (!b.subarray(0, 4).equals(SEGMENT_MAGIC)) return { reason: 'not a Tributary queue segment (bad magic)', newer: false };
   const v = b.readUInt16BE(4);
-  if (v !== SEGMENT_VERSION) return `segment format version ${v} is not supported (this build reads version ${SEGMENT_VERSION})`;
+  if (v > SEGMENT_VERSION) return { reason: `segment format version ${v} is newer than this build reads (${SEGMENT_VERSION})`, newer: true };
+  if (v !== SEGMENT_VERSION) return { reason: `segment format version ${v} is unknown`, newer: false };
   return undefined;
 }
 
