@@ -67,7 +67,13 @@ export interface QueueOptions {
 /** A storage extension (file_storage) hands out named persistent queues. */
 export interface StorageExtension extends Extension {
   readonly isStorageExtension: true;
-  /** Opens (creating or recovering) the queue named `name` for `owner` (a component id). */
+  /**
+   * Opens (creating or recovering) the queue named `name` for `owner` (a
+   * component id). Call it from start(): the extension starts before the
+   * exporters and releases every queue it opened when it shuts down, after
+   * them. Rejects with TRIB_ERR_STORAGE_LOCKED if the queue is already open,
+   * in this process or another.
+   */
   openQueue(owner: string, name: string, opts: QueueOptions): Promise<RecordQueue>;
 }
 
