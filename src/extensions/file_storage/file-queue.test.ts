@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { appendFile, mkdtemp, readFile, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +60,17 @@ describe('persistent queue', () => {
     await q2.release();
     const q3 = await openQ(dir);
     expect(q3.size()).toEqual({ records: 0, bytes: 0 });
+  });
+
+  it('reads back an empty record, whatever memory backs it', async () => {
+    const dir = await newDir();
+    const q1 = await openQ(dir);
+    await q1.push(randomBytes(0));
+    await q1.push(Buffer.alloc(0));
+    await q1.release();
+    const q2 = await openQ(dir);
+    expect(q2.recovered.lostBytes + q2.recovered.tornBytes).toBe(0);
+    expect((await drain(q2, 2)).map((b) => b.length)).toEqual([0, 0]);
   });
 
   it('rolls segments at the size limit and deletes each once consumed', async () => {

@@ -54,12 +54,13 @@ export function checkSegmentHeader(b: Buffer): { readonly reason: string; readon
   return undefined;
 }
 
-type Crc32 = (data: Uint8Array, value?: number) => number;
+export type Crc32 = (data: Uint8Array, value?: number) => number;
 
 /** zlib.crc32 exists from Node 20.15 and 22.2; older Nodes get a table-driven equivalent. */
 const crc32: Crc32 = (zlib as { crc32?: Crc32 }).crc32 ?? tableCrc32();
 
-function tableCrc32(): Crc32 {
+/** Exported for its test only. */
+export function tableCrc32(): Crc32 {
   const table = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
@@ -73,9 +74,15 @@ function tableCrc32(): Crc32 {
   };
 }
 
-/** The CRC of a frame: its 4 length bytes, then its payload. */
+/**
+ * The CRC of a frame: its 4 length bytes, then its payload. An empty payload
+ * adds nothing, and is not passed on: zlib.crc32 of a zero-length buffer
+ * with no memory behind it (crypto.randomBytes(0), for one) returns 0
+ * rather than the running value.
+ */
 export function frameCrc(lengthBytes: Uint8Array, payload: Uint8Array): number {
-  return crc32(payload, crc32(lengthBytes));
+  const c = crc32(lengthBytes);
+  return payload.length === 0 ? c : crc32(payload, c);
 }
 
 /** Writes the 8-byte frame header of `payload` into `into` at `at`. */
