@@ -49,3 +49,40 @@ export function median(xs: number[]): number {
 export function fmtRate(r: number): string {
   return r >= 1e6 ? `${(r / 1e6).toFixed(2)} M/s` : `${(r / 1e3).toFixed(1)} k/s`;
 }
+
+export interface AsyncContender {
+  readonly name: string;
+  /** Runs one unit of asynchronous work and returns how many items it processed. */
+  readonly run: () => Promise<number>;
+}
+
+export interface AsyncRate extends Rate {
+  /** Items per second of elapsed time: what waiting on a disk or a network costs shows here, not in CPU time. */
+  readonly itemsPerWallSecond: number;
+}
+
+/**
+ * compare() for work that waits (I/O): rounds last about `seconds / rounds /
+ * contenders` of elapsed time each, and report both CPU and elapsed rates.
+ */
+export async function compareAsync(contenders: readonly AsyncContender[], seconds = 6, rounds = 3): Promise<AsyncRate[]> {
+  for (const c of contenders) await c.run(); // warm-up
+  const perRound = seconds / rounds / contenders.length;
+  const cpu = contenders.map(() => [] as number[]);
+  const wall = contenders.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, c] of contenders.entries()) {
+      let items = 0;
+      const c0 = cpuSeconds();
+      const w0 = performance.now() / 1e3;
+      let w = w0;
+      while (w - w0 < perRound) {
+        items += await c.run();
+        w = performance.now() / 1e3;
+      }
+      cpu[k].push(items / (cpuSeconds() - c0));
+      wall[k].push(items / (w - w0));
+    }
+  }
+  return contenders.map((c, k) => ({ name: c.name, itemsPerCpuSecond: median(cpu[k]), itemsPerWallSecond: median(wall[k]) }));
+}

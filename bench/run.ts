@@ -1,12 +1,14 @@
 import { benchDecode } from './decode.js';
+import { benchQueue } from './queue.js';
 
 /** `npm run bench`: every benchmark, each reporting ratios measured side by side in this run. */
 const only = process.argv[2];
-const suites: Record<string, () => { lines: string[] }> = {
+const suites: Record<string, () => { lines: string[] } | Promise<{ lines: string[] }>> = {
   decode: benchDecode,
+  queue: benchQueue,
 };
 for (const [name, fn] of Object.entries(suites)) {
   if (only !== undefined && only !== name) continue;
   console.log(`== ${name}`);
-  for (const l of fn().lines) console.log(`   ${l}`);
+  for (const l of (await fn()).lines) console.log(`   ${l}`);
 }

@@ -76,6 +76,12 @@ export const Errors = {
 
   QUEUE_FULL: def('TRIB_ERR_QUEUE_FULL', true, 503, GrpcCode.UNAVAILABLE,
     'A bounded queue or buffer is full because a downstream is slow or down. Retry after the advertised delay.'),
+  QUEUE_RECORD_TOO_LARGE: def('TRIB_ERR_QUEUE_RECORD_TOO_LARGE', false, 413, GrpcCode.RESOURCE_EXHAUSTED,
+    'One record is larger than the whole byte capacity of the queue, so it can never be queued. Raise the queue\'s byte limit or send smaller batches.'),
+  STORAGE_IO: def('TRIB_ERR_STORAGE_IO', true, 503, GrpcCode.UNAVAILABLE,
+    'A persistent queue could not write to its directory (disk full, I/O error); the data was not accepted. Free space or fix the volume; retry after the advertised delay.'),
+  STORAGE_LOCKED: def('TRIB_ERR_STORAGE_LOCKED', false, 0, GrpcCode.FAILED_PRECONDITION,
+    'A file_storage queue directory is held by another running process (the message names its pid and lock file). Give each gateway process its own directory.'),
   RATE_LIMITED: def('TRIB_ERR_LIMIT_RATE', true, 429, GrpcCode.RESOURCE_EXHAUSTED,
     'The caller sends faster than its configured rate. Retry after the advertised delay.'),
   MEMORY_LIMITED: def('TRIB_ERR_LIMIT_MEMORY', true, 503, GrpcCode.UNAVAILABLE,
