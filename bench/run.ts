@@ -1,11 +1,13 @@
 import { benchDecode } from './decode.js';
+import { benchPrw } from './prw.js';
 import { benchQueue } from './queue.js';
 
-/** `npm run bench`: every benchmark, each reporting ratios measured side by side in this run. */
+/** `npm run bench [name]`: every benchmark (or one), each reporting ratios measured side by side in this run. */
 const only = process.argv[2];
 const suites: Record<string, () => { lines: string[] } | Promise<{ lines: string[] }>> = {
   decode: benchDecode,
   queue: benchQueue,
+  prw: benchPrw,
 };
 for (const [name, fn] of Object.entries(suites)) {
   if (only !== undefined && only !== name) continue;

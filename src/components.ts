@@ -3,6 +3,8 @@ import { Registry } from './component/registry.js';
 import { debugExporterFactory } from './exporters/debug/factory.js';
 import { fileExporterFactory } from './exporters/file/factory.js';
 import { prometheusExporterFactory } from './exporters/prometheus/factory.js';
+import { prwExporterFactory } from './exporters/prometheusremotewrite/factory.js';
+import { fileStorageFactory } from './extensions/file_storage/factory.js';
 import { healthCheckFactory } from './extensions/health_check/factory.js';
 import { sigv4AuthFactory } from './extensions/sigv4auth/factory.js';
 import { batchProcessorFactory } from './processors/batch/factory.js';
@@ -15,7 +17,9 @@ export const BUILTIN_FACTORIES: readonly Factory[] = [
   debugExporterFactory,
   fileExporterFactory,
   prometheusExporterFactory,
+  prwExporterFactory,
   healthCheckFactory,
+  fileStorageFactory,
   sigv4AuthFactory,
 ] as Factory[];
 

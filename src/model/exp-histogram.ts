@@ -1,3 +1,5 @@
+import type { ExpHistogramPoints } from './metric.js';
+
 /**
  * Exponential histogram arithmetic (OTLP data model, "ExponentialHistogram"):
  * bucket i at scale s covers (base^i, base^(i+1)] with base = 2^(2^-s).
@@ -93,4 +95,19 @@ export function toClassic(h: ExpState): { bounds: number[]; counts: number[] } {
     counts.push(h.pos[i]);
   }
   return { bounds, counts };
+}
+
+/** Point i of exponential histogram columns as a mutable state (arrays copied). */
+export function expStateOf(p: ExpHistogramPoints, i: number): ExpState {
+  return {
+    scale: p.scales[i],
+    zeroCount: p.zeroCounts[i],
+    zeroThreshold: p.zeroThresholds[i],
+    posOffset: p.posOffsets[i],
+    pos: Array.from(p.posCounts.subarray(p.posStart[i], p.posStart[i + 1])),
+    negOffset: p.negOffsets[i],
+    neg: Array.from(p.negCounts.subarray(p.negStart[i], p.negStart[i + 1])),
+    count: p.counts[i],
+    sum: p.sums[i],
+  };
 }

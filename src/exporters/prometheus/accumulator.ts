@@ -1,5 +1,5 @@
 import type { Attributes } from '../../model/attributes.js';
-import { type ExpState, mergeExp } from '../../model/exp-histogram.js';
+import { type ExpState, expStateOf, mergeExp } from '../../model/exp-histogram.js';
 import {
   FLAG_NO_RECORDED_VALUE,
   type Metric,
@@ -178,20 +178,7 @@ function pointValue(m: Metric, p: Points, i: number): SeriesValue {
       return { kind: 'histogram', bounds, counts, sum: p.sums[i], count: p.counts[i] };
     }
     case 'exphistogram':
-      return {
-        kind: 'exp',
-        state: {
-          scale: p.scales[i],
-          zeroCount: p.zeroCounts[i],
-          zeroThreshold: p.zeroThresholds[i],
-          posOffset: p.posOffsets[i],
-          pos: Array.from(p.posCounts.subarray(p.posStart[i], p.posStart[i + 1])),
-          negOffset: p.negOffsets[i],
-          neg: Array.from(p.negCounts.subarray(p.negStart[i], p.negStart[i + 1])),
-          count: p.counts[i],
-          sum: p.sums[i],
-        },
-      };
+      return { kind: 'exp', state: expStateOf(p, i) };
     case 'summary': {
       const quantiles: [number, number][] = [];
       for (let k = p.quantileStart[i]; k < p.quantileStart[i + 1]; k++) quantiles.push([p.quantiles[k], p.quantileValues[k]]);

@@ -16,7 +16,7 @@ import {
   HAS_SUM,
 } from '../metric.js';
 import { PointBuilders, type ExpHistogramBuilder } from '../points-builder.js';
-import { ByteIntern, hashBytes } from '../proto/byte-intern.js';
+import { ByteIntern, hashRange } from '../proto/byte-intern.js';
 import { ProtoReader, WireType } from '../proto/reader.js';
 import { type DecodeResult, Rejections } from './decode-result.js';
 import { expHistogramProblem, histogramProblem, numberProblem, summaryProblem } from './point-problems.js';
@@ -593,8 +593,9 @@ class OtlpProtoDecoder {
     if (a.start < 0) return Attributes.EMPTY;
     const buf = this.r.buf;
     if (!a.contiguous) return this.keyValues(msgStart, msgEnd, field);
-    const h = hashBytes(buf, a.start, a.end);
-    const hit = attributeCache.get(buf, a.start, a.end, h);
+    const view = this.r.view;
+    const h = hashRange(view, a.start, a.end);
+    const hit = attributeCache.get(buf, view, a.start, a.end, h);
     if (hit !== undefined) return hit;
     const attrs = this.keyValues(a.start, a.end, field);
     attributeCache.put(buf, a.start, a.end, h, attrs);

@@ -8,6 +8,7 @@
 
 interface Entry<V> {
   readonly bytes: Buffer;
+  readonly view: DataView;
   readonly value: V;
   next: Entry<V> | undefined;
 }
@@ -18,12 +19,12 @@ export class ByteIntern<V> {
 
   constructor(private readonly capacity: number) {}
 
-  get(buf: Buffer, start: number, end: number, hash: number): V | undefined {
+  get(buf: Buffer, view: DataView, start: number, end: number, hash: number): V | undefined {
     let e = this.current.get(hash);
-    for (; e !== undefined; e = e.next) if (sameBytes(e.bytes, buf, start, end)) return e.value;
+    for (; e !== undefined; e = e.next) if (sameBytes(e, buf, view, start, end)) return e.value;
     e = this.previous.get(hash);
     for (; e !== undefined; e = e.next) {
-      if (sameBytes(e.bytes, buf, start, end)) {
+      if (sameBytes(e, buf, view, start, end)) {
         this.put(buf, start, end, hash, e.value);
         return e.value;
       }
@@ -38,28 +39,37 @@ export class ByteIntern<V> {
     }
     const bytes = Buffer.allocUnsafeSlow(end - start);
     buf.copy(bytes, 0, start, end);
-    this.current.set(hash, { bytes, value, next: this.current.get(hash) });
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.current.set(hash, { bytes, view, value, next: this.current.get(hash) });
   }
 }
 
-function sameBytes(a: Buffer, buf: Buffer, start: number, end: number): boolean {
-  const n = a.length;
+function sameBytes<V>(e: Entry<V>, buf: Buffer, view: DataView, start: number, end: number): boolean {
+  const n = e.bytes.length;
   if (n !== end - start) return false;
-  // Short ranges compare faster in JS than through a native call.
-  if (n <= 64) {
-    for (let i = 0; i < n; i++) if (a[i] !== buf[start + i]) return false;
+  // Four bytes at a time through DataViews: faster than a native call for the
+  // short ranges attribute lists are, and than comparing byte by byte.
+  if (n <= 512) {
+    const ev = e.view;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) if (ev.getInt32(i, true) !== view.getInt32(start + i, true)) return false;
+    for (; i < n; i++) if (e.bytes[i] !== buf[start + i]) return false;
     return true;
   }
-  return buf.compare(a, 0, n, start, end) === 0;
+  return buf.compare(e.bytes, 0, n, start, end) === 0;
 }
 
-/** murmur3 (32-bit) over buf[start, end): fast, well spread, no allocation. */
-export function hashBytes(buf: Buffer, start: number, end: number): number {
+/**
+ * murmur3-style (32-bit) hash of view[start, end), four bytes per step
+ * through a DataView (measurably faster than assembling words from bytes):
+ * fast, well spread, no allocation.
+ */
+export function hashRange(view: DataView, start: number, end: number): number {
   let h = (end - start) ^ 0x9747b28c;
   let i = start;
   const stop = end - 3;
   for (; i < stop; i += 4) {
-    let k = buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
+    let k = view.getInt32(i, true);
     k = Math.imul(k, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
     k = Math.imul(k, 0x1b873593);
@@ -67,20 +77,16 @@ export function hashBytes(buf: Buffer, start: number, end: number): number {
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  const rest = end - i;
-  if (rest > 0) {
-    let k = buf[i];
-    if (rest > 1) k ^= buf[i + 1] << 8;
-    if (rest > 2) k ^= buf[i + 2] << 16;
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-  }
+  for (; i < end; i++) h = Math.imul(h ^ view.getUint8(i), 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/** hashRange over a whole buffer (creates a view: for use off the hot path). */
+export function hashBuffer(b: Uint8Array): number {
+  return hashRange(new DataView(b.buffer, b.byteOffset, b.byteLength), 0, b.byteLength);
 }

@@ -1,0 +1,80 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Processes a benchmark runs: started here, stopped by their process id. */
+export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
+
+export interface Proc {
+  readonly pid: number;
+  readonly proc: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function run(cmd: string, args: string[], ready: (output: string) => Promise<boolean>, env: Record<string, string> = {}): Promise<Proc> {
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-10000)));
+  proc.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-10000)));
+  const exited = new Promise<void>((r) => proc.on('exit', () => r()));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`${cmd} exited: ${out}`);
+    try {
+      if (await ready(out)) break;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`${cmd} did not become ready: ${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    pid: proc.pid!,
+    proc,
+    output: () => out,
+    stop: async () => {
+      if (proc.exitCode === null) process.kill(proc.pid!, 'SIGTERM');
+      const t = setTimeout(() => proc.exitCode === null && process.kill(proc.pid!, 'SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'tributary-bench-'));
+}
+
+export async function startSink(port: number): Promise<Proc> {
+  return run(process.execPath, [join(ROOT, 'build', 'bench', 'kit', 'rw-sink.js'), String(port)], async () => (await fetch(`http://127.0.0.1:${port}/stats`)).ok);
+}
+
+export async function sinkSamples(port: number): Promise<number> {
+  return ((await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as { samples: number }).samples;
+}
+
+export async function waitForSamples(port: number, want: number, timeoutMs = 120_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const n = await sinkSamples(port);
+    if (n >= want) return;
+    if (Date.now() > end) throw new Error(`sink has ${n} samples, expected ${want}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Starts the built gateway; ready once `probeUrl` answers at all (any status). */
+export async function startGateway(configYaml: string, probeUrl: string, env: Record<string, string> = {}): Promise<Proc> {
+  const dir = tempDir();
+  const cfg = join(dir, 'config.yaml');
+  writeFileSync(cfg, configYaml);
+  return run(process.execPath, [join(ROOT, 'dist', 'cli.js'), '--config', cfg], async () => {
+    await fetch(probeUrl);
+    return true;
+  }, env);
+}
