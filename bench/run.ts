@@ -1,9 +1,11 @@
 import { benchDecode } from './decode.js';
+import { benchInflux } from './influx.js';
 
 /** `npm run bench`: every benchmark, each reporting ratios measured side by side in this run. */
 const only = process.argv[2];
 const suites: Record<string, () => { lines: string[] }> = {
   decode: benchDecode,
+  influx: benchInflux,
 };
 for (const [name, fn] of Object.entries(suites)) {
   if (only !== undefined && only !== name) continue;

@@ -2,15 +2,23 @@ import { Attributes } from '../../model/attributes.js';
 import { type GaugeMetric, MetricType } from '../../model/metric.js';
 import { NumberBuilder } from '../../model/points-builder.js';
 import { setTimeMs } from '../../model/time.js';
-import { LpValue, type Precision, readBool, readFloat, readInt, readTimestamp, readUint } from './lp-values.js';
+import { BOOLEAN, LpValue, PRECISION_UNITS, type Precision, readBool, readNumber, readTimestamp } from './lp-values.js';
+import { TagSetCache } from './tag-sets.js';
 
 /**
  * Influx line protocol straight into the columnar model: no object per
  * line or per point. Each numeric or boolean field of a line appends one
- * point to the NumberBuilder of the metric `<measurement>_<field>`; a tag
- * set is parsed once per request (memoised by its raw text) into an
- * interned Attributes. A parser is reused across requests (its builders
- * keep their capacity) and is not re-entrant: parse() runs synchronously.
+ * point to the NumberBuilder of the metric `<measurement>_<field>`. Where
+ * the time goes, and what avoids it (bench/influx.ts measures it):
+ * - tag sets: parsed and interned once per distinct raw text, then found by
+ *   that text across requests (TagSetCache), as agents repeat their series;
+ * - names: a line's measurement is compared in place with the previous
+ *   line's, and its field keys with those of the last line of that
+ *   measurement, before anything is scanned or looked up;
+ * - values: each reader stops at the end of its own grammar, so a value's
+ *   characters are visited once; timestamps are exact uint64 without BigInt.
+ * A parser is reused across requests (its builders keep their capacity) and
+ * is not re-entrant: parse() runs synchronously.
  *
  * Grammar and escaping follow the InfluxDB v2 line protocol reference and
  * its reference decoder (influxdata/line-protocol v2):
@@ -111,7 +119,7 @@ export class LineProtocolParser {
   private readonly pool: NumberBuilder[] = [];
   private slots: Slot[] = [];
   private readonly measurements = new Map<string, Measurement>();
-  private readonly tagMemo = new Map<string, Attributes>();
+  private readonly tagSets = new TagSetCache();
   private lastRaw = '';
   private last: Measurement | undefined;
   private readonly touched: Slot[] = [];
@@ -119,10 +127,13 @@ export class LineProtocolParser {
   private stringFields = 0;
   /** Whether the last scan() saw a backslash. */
   private escaped = false;
+  /** Index of the next space at or after the last search position (see spaceAfter). */
+  private nextSpace = -1;
 
   /** Parses a whole request body; `nowMs` stamps lines that carry no timestamp. */
   parse(text: string, precision: Precision, nowMs: number): ParseResult {
     this.s = text;
+    this.nextSpace = -1;
     this.slots = [];
     this.stringFields = 0;
     setTimeMs(this.now, 0, nowMs);
@@ -172,24 +183,32 @@ export class LineProtocolParser {
     const s = this.s;
     const serial = ++this.serial;
     this.nTouched = 0;
-
-    // Measurement: up to the first unescaped comma or space.
-    const m0 = p;
     let e = this.end;
-    p = this.scan(p, e, C_COMMA | C_SPACE, MEASUREMENT_ESCAPES, 'the measurement');
-    if (p === m0) throw new LineProblem('expected a measurement name', p);
-    if (p === e) throw new LineProblem(`expected a field set after measurement ${quote(s, m0, p)}`, p);
-    const m1 = p;
-    const m = this.measurement(m0, m1, this.escaped);
 
-    // Tag set: up to the first unescaped space, memoised by its raw text.
+    // Measurement: up to the first unescaped comma or space; usually the previous line's.
+    const m0 = p;
+    let m = this.last;
+    if (m !== undefined && this.lastFits(p, this.lastRaw, C_COMMA | C_SPACE)) p += this.lastRaw.length;
+    else {
+      p = this.scan(p, e, C_COMMA | C_SPACE, MEASUREMENT_ESCAPES, 'the measurement');
+      if (p === m0) throw new LineProblem('expected a measurement name', p);
+      if (p === e) throw new LineProblem(`expected a field set after measurement ${quote(s, m0, p)}`, p);
+      m = this.measurement(m0, p, this.escaped);
+    }
+    const m1 = p;
+
+    // Tag set: up to the first unescaped space, parsed once per distinct raw text.
     let attrs = Attributes.EMPTY;
     if (s.charCodeAt(p) === COMMA) {
       const t0 = ++p;
-      p = this.scan(p, e, C_SPACE, KEY_ESCAPES, 'the tag set');
-      if (p === e) throw new LineProblem('expected a field set after the tag set', p);
+      p = this.spaceAfter(p);
+      while (p < e && s.charCodeAt(p - 1) === BACKSLASH) p = this.spaceAfter(p + 1);
+      if (p >= e) {
+        this.scan(t0, e, 0, 0, 'the tag set');
+        throw new LineProblem('expected a field set after the tag set', e);
+      }
       const raw = s.substring(t0, p);
-      attrs = this.tagMemo.get(raw) ?? this.parseTags(t0, p, raw);
+      attrs = this.tagSets.get(raw) ?? this.parseTags(t0, p, raw);
     }
     while (p < e && s.charCodeAt(p) === SPACE) p++;
     if (p === e) throw new LineProblem(`expected a field set after measurement ${quote(s, m0, m1)}`, p);
@@ -198,11 +217,17 @@ export class LineProtocolParser {
     const v = this.v;
     for (let field = 0; ; field++) {
       const k0 = p;
-      p = this.scan(p, e, C_EQUALS | C_COMMA | C_SPACE, KEY_ESCAPES, 'a field key');
-      const kesc = this.escaped;
+      let slot: Slot | undefined;
+      const known = m.keys[field];
+      if (known !== undefined && this.lastFits(p, known, C_EQUALS)) {
+        slot = m.keySlots[field];
+        p += known.length;
+      } else {
+        p = this.scan(p, e, C_EQUALS | C_COMMA | C_SPACE, KEY_ESCAPES, 'a field key');
+        if (p === k0) throw new LineProblem('expected a field key', p);
+        if (p === e || s.charCodeAt(p) !== EQUALS) throw new LineProblem(`expected "=" after field key ${quote(s, k0, p)}`, p);
+      }
       const k1 = p;
-      if (k1 === k0) throw new LineProblem('expected a field key', p);
-      if (p === e || s.charCodeAt(p) !== EQUALS) throw new LineProblem(`expected "=" after field key ${quote(s, k0, k1)}`, p);
       const v0 = ++p;
       if (p === e) throw new LineProblem(`expected a value for field ${quote(s, k0, k1)}`, p);
       const c0 = s.charCodeAt(p);
@@ -211,16 +236,15 @@ export class LineProtocolParser {
         e = this.end;
         this.stringFields++;
       } else {
-        p = this.scan(p, e, C_COMMA | C_SPACE, 0, 'a field value');
-        const last = s.charCodeAt(p - 1);
-        if ((c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 46) {
-          if (last === 105) readInt(s, v0, p - 1, v);
-          else if (last === 117) readUint(s, v0, p - 1, v);
-          else readFloat(s, v0, p, v);
-        } else if (c0 === 116 || c0 === 84 || c0 === 102 || c0 === 70) readBool(s, v0, p, v);
-        else throw new LineProblem(`expected a number, a boolean or a double-quoted string as the value of field ${quote(s, k0, k1)} (got ${quote(s, v0, p)})`, v0);
-        if (v.problem !== undefined) throw new LineProblem(`expected ${v.problem} as the value of field ${quote(s, k0, k1)} (got ${quote(s, v0, p)})`, v0);
-        this.addPoint(this.slot(m, field, k0, k1, kesc), serial, attrs);
+        const bool = c0 === 116 || c0 === 84 || c0 === 102 || c0 === 70;
+        if (bool) p = readBool(s, p, e, v);
+        else if ((c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 46) p = readNumber(s, p, e, v);
+        else throw new LineProblem(`expected a number, a boolean or a double-quoted string as the value of field ${quote(s, k0, k1)} (got ${quote(s, v0, this.tokenEnd(v0))})`, v0);
+        if (v.problem !== undefined || (p < e && !this.isDelimiter(p))) {
+          const what = v.problem ?? (bool ? BOOLEAN : 'a number');
+          throw new LineProblem(`expected ${what} as the value of field ${quote(s, k0, k1)} (got ${quote(s, v0, this.tokenEnd(v0))})`, v0);
+        }
+        this.addPoint(slot ?? this.slot(m, field, k0, k1), serial, attrs);
       }
       if (p === e) break;
       const c = s.charCodeAt(p);
@@ -235,9 +259,11 @@ export class LineProtocolParser {
     let hi = this.now[1];
     if (p < e) {
       const t0 = p;
-      while (p < e && s.charCodeAt(p) !== SPACE) p++;
-      readTimestamp(s, t0, p, precision, v);
-      if (v.problem !== undefined) throw new LineProblem(`expected ${v.problem} as the timestamp (got ${quote(s, t0, p)})`, t0);
+      p = readTimestamp(s, p, e, precision, v);
+      if (v.problem !== undefined || (p < e && s.charCodeAt(p) !== SPACE)) {
+        const what = v.problem ?? `an integer number of ${PRECISION_UNITS[precision]}`;
+        throw new LineProblem(`expected ${what} as the timestamp (got ${quote(s, t0, this.tokenEnd(t0))})`, t0);
+      }
       lo = v.lo;
       hi = v.hi;
       while (p < e && s.charCodeAt(p) === SPACE) p++;
@@ -250,6 +276,45 @@ export class LineProtocolParser {
       times[2 * slot.index + 1] = hi;
     }
     return this.nTouched;
+  }
+
+  /**
+   * Whether the text at p is `raw` (a name seen before) followed by a
+   * character of class `then`, which then is a real delimiter: raw ends in
+   * no backslash that could escape it.
+   */
+  private lastFits(p: number, raw: string, then: number): boolean {
+    const s = this.s;
+    const n = raw.length;
+    if (n === 0 || p + n >= this.end || raw.charCodeAt(n - 1) === BACKSLASH) return false;
+    const d = s.charCodeAt(p + n);
+    if (d >= 128 || (CLASS[d] & then) === 0) return false;
+    for (let i = 0; i < n; i++) if (s.charCodeAt(p + i) !== raw.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /**
+   * The first space at or after p, or the text's length. indexOf is native
+   * and fast; the answer is remembered so that lines without the character
+   * do not each search the rest of the body (parsing only moves forward).
+   */
+  private spaceAfter(p: number): number {
+    if (p <= this.nextSpace) return this.nextSpace;
+    const i = this.s.indexOf(' ', p);
+    this.nextSpace = i < 0 ? this.s.length : i;
+    return this.nextSpace;
+  }
+
+  private isDelimiter(p: number): boolean {
+    const c = this.s.charCodeAt(p);
+    return c === COMMA || c === SPACE;
+  }
+
+  /** End of the token starting at p (up to a comma, a space or the line end), for error messages. */
+  private tokenEnd(p: number): number {
+    const s = this.s;
+    while (p < this.end && !this.isDelimiter(p)) p++;
+    return p;
   }
 
   /**
@@ -280,25 +345,23 @@ export class LineProtocolParser {
 
   private measurement(m0: number, m1: number, esc: boolean): Measurement {
     const s = this.s;
-    const raw = this.lastRaw;
-    if (this.last !== undefined && raw.length === m1 - m0 && s.startsWith(raw, m0)) return this.last;
-    const name = esc ? unescape(s, m0, m1, false) : s.substring(m0, m1);
+    const raw = s.substring(m0, m1);
+    const name = esc ? unescape(s, m0, m1, false) : raw;
     let m = this.measurements.get(name);
     if (m === undefined) {
       m = { name, slots: new Map(), keys: [], keySlots: [] };
       this.measurements.set(name, m);
     }
-    this.lastRaw = esc ? s.substring(m0, m1) : name;
+    this.lastRaw = raw;
     this.last = m;
     return m;
   }
 
-  private slot(m: Measurement, field: number, k0: number, k1: number, esc: boolean): Slot {
+  /** The metric of field key s[k0, k1) of measurement m; remembers it as the key at this position. */
+  private slot(m: Measurement, field: number, k0: number, k1: number): Slot {
     const s = this.s;
-    const known = m.keys[field];
-    if (known !== undefined && known.length === k1 - k0 && s.startsWith(known, k0)) return m.keySlots[field];
     const raw = s.substring(k0, k1);
-    const key = esc ? unescape(s, k0, k1, true) : raw;
+    const key = raw.includes('\\') ? unescape(s, k0, k1, true) : raw;
     let slot = m.slots.get(key);
     if (slot === undefined) {
       let builder = this.pool[this.slots.length];
@@ -352,7 +415,7 @@ export class LineProtocolParser {
       p++;
     }
     const attrs = Attributes.of(keys, values);
-    this.tagMemo.set(raw, attrs);
+    this.tagSets.set(raw, attrs);
     return attrs;
   }
 
@@ -405,7 +468,6 @@ export class LineProtocolParser {
       if (this.pool[i].values.length > KEEP_BUILDER_POINTS) this.pool[i] = new NumberBuilder();
     }
     this.measurements.clear();
-    this.tagMemo.clear();
     this.touched.length = 0;
     this.last = undefined;
     this.lastRaw = '';

@@ -1,10 +1,12 @@
 /**
- * Scalar values of Influx line protocol, read straight from the request text
- * without a substring per value where that can be avoided: floats, integers
- * (`i`), unsigned integers (`u`), booleans and timestamps. Each reader returns
- * a value or sets `LpValue.problem` to what was expected, for the parser to
- * put in its error message. Rules: the InfluxDB v2 line protocol reference
- * ("Data types and format").
+ * Scalar values of Influx line protocol, read straight from the request
+ * text: floats, integers (`i`), unsigned integers (`u`), booleans and
+ * timestamps. Each reader starts at a value, reads as far as the value's
+ * grammar goes (never past `end`), and returns where it stopped: the
+ * caller checks that a delimiter follows, so a value's characters are
+ * visited once. The result is in an LpValue; `problem` says what was
+ * expected when the text is not a valid value. Rules: the InfluxDB v2 line
+ * protocol reference ("Data types and format").
  */
 
 /** The outcome of the last read: value, whether it is an integer, or the problem. */
@@ -19,39 +21,49 @@ export class LpValue {
 }
 
 const TWO32 = 4294967296;
+const TWO53 = 9007199254740992;
 // Exact powers of ten as doubles (10^22 is the largest exact one): Clinger's fast path.
 const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 const INT64_MAX = '9223372036854775807';
 const INT64_MIN_ABS = '9223372036854775808';
 const UINT64_MAX = '18446744073709551615';
+const INT_OUT_OF_RANGE = 'an integer within the int64 range';
+const UINT_OUT_OF_RANGE = 'an unsigned integer within the uint64 range';
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
 /**
- * Reads a float: `-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?`. Up to 15 significant
- * digits and a decimal exponent within ±22, the result is one exact division
- * or multiplication, hence correctly rounded; longer forms go to Number().
+ * Reads a number: a float `-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?`, an integer
+ * `-?\d+i` (int64) or an unsigned integer `\d+u` (uint64). Floats with up to
+ * 15 significant digits and a decimal exponent within ±22 are one exact
+ * division or multiplication, hence correctly rounded; longer forms go to
+ * Number(). The model keeps values as doubles with an int flag that means
+ * int64, so unsigned values above 2^63-1 become doubles.
  */
-export function readFloat(s: string, start: number, end: number, out: LpValue): void {
+export function readNumber(s: string, start: number, end: number, out: LpValue): number {
+  out.problem = undefined;
   let i = start;
-  const neg = s.charCodeAt(i) === 45;
-  if (neg) i++;
+  let c = s.charCodeAt(i);
+  const neg = c === 45;
+  if (neg) c = s.charCodeAt(++i);
+  const d0 = i;
   let mant = 0;
   let sig = 0;
-  let digits = 0;
   let exp = 0;
-  let c = s.charCodeAt(i);
   while (i < end && isDigit(c)) {
     if (sig > 0 || c !== 48) {
       if (sig < 15) mant = mant * 10 + (c - 48);
       else exp++;
       sig++;
     }
-    digits++;
     c = s.charCodeAt(++i);
   }
+  let digits = i - d0;
+  let float = false;
   if (i < end && c === 46) {
+    float = true;
     c = s.charCodeAt(++i);
+    const f0 = i;
     while (i < end && isDigit(c)) {
       if (sig > 0 || c !== 48) {
         if (sig < 15) {
@@ -60,12 +72,13 @@ export function readFloat(s: string, start: number, end: number, out: LpValue): 
         }
         sig++;
       } else exp--;
-      digits++;
       c = s.charCodeAt(++i);
     }
+    digits += i - f0;
   }
-  if (digits === 0) return fail(out, 'a number');
+  if (digits === 0) return fail(out, 'a number', i);
   if (i < end && (c === 101 || c === 69)) {
+    float = true;
     c = s.charCodeAt(++i);
     let eneg = false;
     if (c === 43 || c === 45) {
@@ -78,61 +91,31 @@ export function readFloat(s: string, start: number, end: number, out: LpValue): 
       if (e < 100000) e = e * 10 + (c - 48);
       c = s.charCodeAt(++i);
     }
-    if (i === e0) return fail(out, 'a number');
+    if (i === e0) return fail(out, 'a number', i);
     exp += eneg ? -e : e;
   }
-  if (i !== end) return fail(out, 'a number');
+  if (i < end && (c === 105 || c === 117)) {
+    const unsigned = c === 117;
+    if (float) return fail(out, unsigned ? 'an unsigned integer' : 'an integer', i + 1);
+    if (unsigned && neg) return fail(out, 'an unsigned integer', i + 1);
+    let v = mant;
+    out.isInt = 1;
+    if (sig > 15) {
+      // Beyond 15 digits, compare the digits themselves against the type's limit.
+      if (exceeds(s, d0, i, unsigned ? UINT64_MAX : neg ? INT64_MIN_ABS : INT64_MAX)) return fail(out, unsigned ? UINT_OUT_OF_RANGE : INT_OUT_OF_RANGE, i + 1);
+      v = Number(s.substring(d0, i));
+      if (unsigned && v >= TWO53 && exceeds(s, d0, i, INT64_MAX)) out.isInt = 0;
+    }
+    out.value = neg ? -v : v;
+    return i + 1;
+  }
   let v: number;
   if (sig <= 15 && exp >= -22 && exp <= 22) v = exp < 0 ? mant / POW10[-exp] : mant * POW10[exp];
-  else v = Number(s.substring(neg ? start + 1 : start, end));
-  if (!Number.isFinite(v)) return fail(out, 'a float within the 64-bit range');
+  else v = Number(s.substring(d0, i));
+  if (!Number.isFinite(v)) return fail(out, 'a float within the 64-bit range', i);
   out.value = neg ? -v : v;
   out.isInt = 0;
-  out.problem = undefined;
-}
-
-/** Reads `-?\d+` (the caller has cut the `i`) and checks the int64 range. */
-export function readInt(s: string, start: number, end: number, out: LpValue): void {
-  const neg = s.charCodeAt(start) === 45;
-  readDigits(s, neg ? start + 1 : start, end, neg ? INT64_MIN_ABS : INT64_MAX, out);
-  if (out.problem !== undefined) {
-    out.problem = out.problem === 'range' ? 'an integer within the int64 range' : 'an integer';
-    return;
-  }
-  if (neg) out.value = -out.value;
-}
-
-/**
- * Reads `\d+` (the caller has cut the `u`) up to 2^64-1. The model stores
- * values as doubles with an int flag that means int64, so values above
- * 2^63-1 become doubles.
- */
-export function readUint(s: string, start: number, end: number, out: LpValue): void {
-  readDigits(s, start, end, UINT64_MAX, out);
-  if (out.problem !== undefined) {
-    out.problem = out.problem === 'range' ? 'an unsigned integer within the uint64 range' : 'an unsigned integer';
-    return;
-  }
-  if (out.value >= 9007199254740992 && exceeds(s, start, end, INT64_MAX)) out.isInt = 0;
-}
-
-/** Digits only, at most `max` (a decimal string); sets value (a double) and isInt = 1. */
-function readDigits(s: string, start: number, end: number, max: string, out: LpValue): void {
-  if (start >= end) return fail(out, 'syntax');
-  let v = 0;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (!isDigit(c)) return fail(out, 'syntax');
-    v = v * 10 + (c - 48);
-  }
-  // Below 2^53 the loop is exact; above, compare the digits themselves.
-  if (v >= 9007199254740992) {
-    if (exceeds(s, start, end, max)) return fail(out, 'range');
-    v = Number(s.substring(start, end));
-  }
-  out.value = v;
-  out.isInt = 1;
-  out.problem = undefined;
+  return i;
 }
 
 /** Whether the digit run s[start, end) is a larger number than `max`. */
@@ -147,24 +130,24 @@ function exceeds(s: string, start: number, end: number, max: string): boolean {
   return false;
 }
 
-/** Reads one of t, T, true, True, TRUE, f, F, false, False, FALSE. */
-export function readBool(s: string, start: number, end: number, out: LpValue): void {
-  const n = end - start;
-  const c = s.charCodeAt(start);
-  let v = -1;
-  if (n === 1) v = c === 116 || c === 84 ? 1 : c === 102 || c === 70 ? 0 : -1;
-  else if (n === 4 && (s.startsWith('true', start) || s.startsWith('True', start) || s.startsWith('TRUE', start))) v = 1;
-  else if (n === 5 && (s.startsWith('false', start) || s.startsWith('False', start) || s.startsWith('FALSE', start))) v = 0;
-  if (v < 0) return fail(out, 'a boolean (t, T, true, True, TRUE, f, F, false, False, FALSE)');
-  out.value = v;
-  out.isInt = 1;
+/** Reads one of t, T, true, True, TRUE, f, F, false, False, FALSE, as 1 or 0. */
+export function readBool(s: string, start: number, end: number, out: LpValue): number {
   out.problem = undefined;
+  out.isInt = 1;
+  const c = s.charCodeAt(start);
+  out.value = c === 116 || c === 84 ? 1 : 0;
+  const word = c === 116 ? 'true' : c === 84 ? (s.charCodeAt(start + 1) === 82 ? 'TRUE' : 'True') : c === 102 ? 'false' : c === 70 ? (s.charCodeAt(start + 1) === 65 ? 'FALSE' : 'False') : '';
+  if (word === '') return fail(out, BOOLEAN, start);
+  if (start + word.length <= end && s.startsWith(word, start)) return start + word.length;
+  return start + 1;
 }
 
-/** Timestamp precisions, as the write APIs name them, and the factors that take each to nanoseconds. */
+export const BOOLEAN = 'a boolean (t, T, true, True, TRUE, f, F, false, False, FALSE)';
+
+/** Timestamp precisions, as the write APIs name them. */
 export type Precision = 'ns' | 'us' | 'ms' | 's' | 'm' | 'h';
 
-/** Multipliers applied one after another (each small enough for exact 32-bit limb arithmetic). */
+/** Multipliers to nanoseconds, applied one after another (each small enough for exact 32-bit limb arithmetic). */
 const STEPS: Record<Precision, readonly number[]> = {
   ns: [],
   us: [1000],
@@ -183,37 +166,43 @@ export const PRECISION_UNITS: Record<Precision, string> = {
   h: 'hours',
 };
 
+const TIME_RANGE = 'a timestamp within the int64 nanosecond range (before 2262-04-11)';
+
 /**
- * Reads an integer timestamp in `precision` units into out.lo/out.hi
+ * Reads the digits of a timestamp in `precision` units into out.lo/out.hi
  * (uint64 nanoseconds), exactly, with no BigInt: the value is kept as two
  * 32-bit limbs in doubles. InfluxDB accepts int64 nanoseconds; the model
- * holds times since 1970, so negative timestamps are refused.
+ * holds times since 1970, so a negative timestamp is refused.
  */
-export function readTimestamp(s: string, start: number, end: number, precision: Precision, out: LpValue): void {
-  if (s.charCodeAt(start) === 45) return fail(out, 'a timestamp at or after 1970-01-01 (Tributary cannot represent earlier times)');
+export function readTimestamp(s: string, start: number, end: number, precision: Precision, out: LpValue): number {
+  out.problem = undefined;
+  if (s.charCodeAt(start) === 45) return fail(out, 'a timestamp at or after 1970-01-01 (Tributary cannot represent earlier times)', start + 1);
   let lo = 0;
   let hi = 0;
-  for (let i = start; i < end; i++) {
+  let i = start;
+  for (; i < end; i++) {
     const c = s.charCodeAt(i);
-    if (!isDigit(c)) return fail(out, `an integer number of ${PRECISION_UNITS[precision]}`);
+    if (!isDigit(c)) break;
     lo = lo * 10 + (c - 48);
     const carry = Math.floor(lo / TWO32);
     lo -= carry * TWO32;
     hi = hi * 10 + carry;
-    if (hi >= 2147483648) return fail(out, 'a timestamp within the int64 nanosecond range (before 2262-04-11)');
+    if (hi >= 2147483648) return fail(out, TIME_RANGE, i + 1);
   }
+  if (i === start) return fail(out, `an integer number of ${PRECISION_UNITS[precision]}`, i);
   for (const k of STEPS[precision]) {
     lo *= k;
     const carry = Math.floor(lo / TWO32);
     lo -= carry * TWO32;
     hi = hi * k + carry;
-    if (hi >= 2147483648) return fail(out, 'a timestamp within the int64 nanosecond range (before 2262-04-11)');
+    if (hi >= 2147483648) return fail(out, TIME_RANGE, i);
   }
   out.lo = lo;
   out.hi = hi;
-  out.problem = undefined;
+  return i;
 }
 
-function fail(out: LpValue, expected: string): void {
+function fail(out: LpValue, expected: string, at: number): number {
   out.problem = expected;
+  return at;
 }
