@@ -1,4 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthRequest, ServerAuthenticator } from '../../component/auth.js';
 import type { AuthInfo, Consumer, Phase } from '../../component/component.js';
@@ -262,5 +267,23 @@ describe('ping, health and query', () => {
     const select = await fetch(`${base}/query?q=${encodeURIComponent('SELECT * FROM cpu')}`);
     expect(select.status).toBe(400);
     expect(((await select.json()) as { error: string }).error).toMatch(/accepts writes only/);
+  });
+});
+
+describe('TLS', () => {
+  it('serves the write API over TLS with the shared server settings', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'influx-tls-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    if (made.error !== undefined || made.status !== 0) throw new Error(`this test makes a certificate with openssl; install it with "apt-get install -y openssl" (${made.error?.message ?? made.stderr.toString()})`);
+    const sink = new SinkConsumer();
+    const { base } = await start(sink, { tls: { cert_file: cert, key_file: key } });
+    expect(base).toMatch(/^https:/);
+    const dispatcher = new Agent({ connect: { ca: readFileSync(cert) } });
+    const res = await undiciFetch(`${base}/api/v2/write?bucket=b`, { method: 'POST', body: 'm f=1 1', dispatcher });
+    expect(res.status).toBe(204);
+    expect(received(sink)).toEqual(['m_f|{}|1|1']);
+    await dispatcher.close();
   });
 });
