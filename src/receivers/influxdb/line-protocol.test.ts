@@ -233,6 +233,13 @@ describe('lines', () => {
     expect(user[0]).toBe(r.metrics[1].points.attributes[0]);
   });
 
+  it('takes "__proto__" as an ordinary name', () => {
+    const r = parse('__proto__,__proto__=x __proto__=1');
+    expect(r.metrics.map((m) => m.name)).toEqual(['__proto_____proto__']);
+    const a = r.metrics[0].points.attributes[0];
+    expect([a.keys, a.values]).toEqual([['__proto__'], ['x']]);
+  });
+
   it('keeps the same metric for the same field name under different escaping', () => {
     const r = parse('m\\ x f\\ y=1\nm\\ x f\\ y=2');
     expect(r.metrics.map((m) => m.name)).toEqual(['m x_f y']);
@@ -309,11 +316,12 @@ describe('errors name the line, the column and what was expected', () => {
 
 describe('round trip with the InfluxDB client library', () => {
   // Names as a client may send them: any printable text, delimiters included,
-  // except a trailing backslash (ambiguous in line protocol itself) and the
-  // control characters the client rewrites as two-character sequences.
+  // except a trailing backslash (ambiguous in line protocol itself), the
+  // control characters the client rewrites as two-character sequences, and
+  // "__proto__", which the client's own field and tag objects cannot hold.
   const name = fc
     .string({ minLength: 1, maxLength: 12, unit: fc.oneof(fc.constantFrom(',', '=', ' ', '\\', '"', '#', 'é', '🍭'), fc.string({ minLength: 1, maxLength: 1, unit: 'grapheme-ascii' })) })
-    .filter((s) => !s.endsWith('\\') && !/[\u0000-\u001f\u007f]/.test(s) && !s.startsWith('#') && !s.startsWith(' '));
+    .filter((s) => !s.endsWith('\\') && !/[\u0000-\u001f\u007f]/.test(s) && !s.startsWith('#') && !s.startsWith(' ') && s !== '__proto__');
   const value = fc.oneof(
     fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => ({ kind: 'float' as const, v: Object.is(v, -0) ? 0 : v })),
     fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }).map((v) => ({ kind: 'int' as const, v })),
@@ -351,6 +359,23 @@ describe('round trip with the InfluxDB client library', () => {
         expect(got.sort()).toEqual(want.sort());
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('any input', () => {
+  it('is either parsed or refused with line errors, never an exception', () => {
+    const unit = fc.constantFrom('m', 'f', 'x', '=', ',', ' ', '\\', '"', '\n', '\r', '#', '1', '9', '.', '-', 'e', 'i', 'u', 't', 'F', '\t', 'é');
+    fc.assert(
+      fc.property(fc.string({ maxLength: 60, unit }), (text) => {
+        const r = parser.parse(text, 'ns', NOW_MS);
+        if (r.badLines > 0) {
+          expect(r.metrics).toEqual([]);
+          expect(r.errors.length).toBe(Math.min(r.badLines, 5));
+          for (const e of r.errors) expect(e).toMatch(/^line \d+: .+ at column \d+$/s);
+        } else expect(r.metrics.reduce((n, m) => n + m.points.length, 0)).toBe(r.points);
+      }),
+      { numRuns: 2000 },
     );
   });
 });
