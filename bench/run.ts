@@ -1,4 +1,5 @@
 import { benchDecode } from './decode.js';
+import { benchInflux } from './influx.js';
 import { benchPrw } from './prw.js';
 import { benchQueue } from './queue.js';
 
@@ -6,6 +7,7 @@ import { benchQueue } from './queue.js';
 const only = process.argv[2];
 const suites: Record<string, () => { lines: string[] } | Promise<{ lines: string[] }>> = {
   decode: benchDecode,
+  influx: benchInflux,
   queue: benchQueue,
   prw: benchPrw,
 };

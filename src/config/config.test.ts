@@ -30,7 +30,7 @@ service:
 describe('invalid configurations, each with the error it must produce', () => {
   const cases: [string, string, RegExp[]][] = [
     ['unknown receiver type', `receivers: {foo: {}}\nexporters: {debug: {}}\nservice: {pipelines: {metrics: {receivers: [foo], exporters: [debug]}}}`, [
-      /^receivers::foo: unknown receiver type "foo"; valid types are: otlp/,
+      /^receivers::foo: unknown receiver type "foo"; valid types are: ([a-z_]+, )*otlp\b/,
     ]],
     ['Collector type not implemented', `receivers: {hostmetrics: {}, otlp: {protocols: {grpc: }}}\nexporters: {debug: }\n${PIPE.replace('processors: [batch], ', '')}`, [
       /^receivers::hostmetrics: "hostmetrics" is an OpenTelemetry Collector receiver that Tributary does not implement yet; Tributary's receivers are: /,

@@ -1,6 +1,6 @@
 import { type FastifyInstance, type FastifyReply, type FastifyRequest, fastify } from 'fastify';
 import type { AuthInfo, ClientInfo } from '../../component/component.js';
-import type { ServerAuthenticator } from '../../component/auth.js';
+import type { AuthRequest, ServerAuthenticator } from '../../component/auth.js';
 import { gracefulClose, listenOn } from '../../component/http-listen.js';
 import { type ServerTlsConfig, readServerTls } from '../../config/tls.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -108,8 +108,17 @@ export function httpClientInfo(req: FastifyRequest, includeMetadata: boolean, au
   return { address: req.socket.remoteAddress, metadata, auth };
 }
 
-/** Runs the receiver's authenticator, if any, on an HTTP request. */
-export async function authenticateHttp(auth: ServerAuthenticator | undefined, req: FastifyRequest): Promise<AuthInfo | undefined> {
+/**
+ * Runs the receiver's authenticator, if any, on an HTTP request. `headers`
+ * replaces the request's own, for receivers whose protocol carries
+ * credentials elsewhere (query parameters) and presents them as standard
+ * headers.
+ */
+export async function authenticateHttp(
+  auth: ServerAuthenticator | undefined,
+  req: FastifyRequest,
+  headers: AuthRequest['headers'] = req.headers,
+): Promise<AuthInfo | undefined> {
   if (auth === undefined) return undefined;
   const sock = req.socket as unknown as { getPeerCertificate?: () => { subject?: Record<string, string> } | null; authorized?: boolean };
   let subject: string | undefined;
@@ -118,7 +127,7 @@ export async function authenticateHttp(auth: ServerAuthenticator | undefined, re
     if (cert?.subject !== undefined) subject = Object.entries(cert.subject).map(([k, v]) => `${k}=${v}`).join(',');
   }
   return auth.authenticate({
-    headers: req.headers,
+    headers,
     transport: 'http',
     remoteAddress: req.socket.remoteAddress,
     peerCertificateSubject: subject,
