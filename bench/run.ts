@@ -4,6 +4,7 @@ import { benchDecode } from './decode.js';
 const only = process.argv[2];
 const suites: Record<string, () => { lines: string[] }> = {
   decode: benchDecode,
+  putmetricdata: (await import('./putmetricdata.js')).benchPutMetricData,
 };
 for (const [name, fn] of Object.entries(suites)) {
   if (only !== undefined && only !== name) continue;

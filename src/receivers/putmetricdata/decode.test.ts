@@ -82,10 +82,13 @@ describe('AWS Query', () => {
     });
   });
 
-  it('keeps a "__proto__" parameter an ordinary key', () => {
-    const q = decodeQuery('__proto__.polluted=1&Namespace=x');
+  it('ignores "__proto__" parameters: no prototype is touched', () => {
+    const q = decodeQuery('__proto__.polluted=1&Namespace=x&MetricData.member.1.__proto__.polluted=1&X.entry.1.key=__proto__&X.entry.1.value=1');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(Object.getPrototypeOf(q.input)).toBeNull();
+    expect(Object.getPrototypeOf(q.input)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf((q.input.MetricData as object[])[0])).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(q.input.X)).toBe(Object.prototype);
+    expect(q.input).toEqual({ Namespace: 'x', MetricData: [{}], X: {} });
   });
 
   it('refuses bad percent-encoding and absurd indexes with MalformedQueryString (404, as AWS)', () => {

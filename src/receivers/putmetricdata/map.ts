@@ -55,8 +55,13 @@ export class PutMetricDataMapper {
   map(req: PutMetricDataRequest, stamp: Readonly<Record<string, string>>, receivedMs: number): MetricBatch {
     const stampKeys = Object.keys(stamp);
     const stampValues = stampKeys.map((k) => stamp[k]);
+    // Data of one request mostly repeat the same dimensions (an agent's host, instance...): compare with the
+    // previous datum's first, then look up by content.
     const attrCache = new Map<string, Attributes>();
+    let lastDims: readonly string[] = [];
+    let lastAttrs: Attributes | undefined;
     const attributesOf = (d: Datum): Attributes => {
+      if (lastAttrs !== undefined && sameStrings(d.dims, lastDims)) return lastAttrs;
       const key = d.dims.join('\u0001');
       let a = attrCache.get(key);
       if (a === undefined) {
@@ -71,6 +76,8 @@ export class PutMetricDataMapper {
         a = Attributes.of(keys, values);
         attrCache.set(key, a);
       }
+      lastDims = d.dims;
+      lastAttrs = a;
       return a;
     };
     const batch: MetricBatch = { resourceMetrics: [] };
@@ -100,7 +107,8 @@ export class PutMetricDataMapper {
 
   private metric(data: readonly Datum[], attributesOf: (d: Datum) => Attributes, receivedMs: number): Metric {
     const first = data[0];
-    const base = { name: first.name, description: '', unit: first.unit === undefined ? '' : OTEL_UNIT[first.unit], metadata: this.metadata(first) };
+    const unit = first.unit === undefined ? '' : OTEL_UNIT[first.unit];
+    const metadata = this.metadata(first);
     if (first.kind === 'value') {
       const b = this.builders.number;
       for (const d of data) {
@@ -109,7 +117,7 @@ export class PutMetricDataMapper {
         b.values[i] = d.value;
         b.commit(attributesOf(d));
       }
-      return { ...base, type: MetricType.Gauge, points: b.finish() };
+      return { name: first.name, description: '', unit, metadata, type: MetricType.Gauge, points: b.finish() };
     }
     const b = this.builders.summary;
     for (const d of data) {
@@ -124,7 +132,7 @@ export class PutMetricDataMapper {
       } else summarize(d.values!, d.counts, b, i);
       b.commit(attributesOf(d));
     }
-    return { ...base, type: MetricType.Summary, points: b.finish() };
+    return { name: first.name, description: '', unit, metadata, type: MetricType.Summary, points: b.finish() };
   }
 
   private metadata(d: Datum): Attributes {
@@ -188,6 +196,12 @@ export function summarize(values: readonly number[], counts: readonly number[] |
     b.pushQuantile(q, values[present[Math.min(j, present.length - 1)]]);
   }
   b.pushQuantile(1, values[present[present.length - 1]]);
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function entityAttributes(e: Entity | undefined): Attributes {

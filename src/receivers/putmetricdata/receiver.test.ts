@@ -8,6 +8,7 @@ import type { MetricBatch } from '../../model/metric.js';
 import { Errors } from '../../errors/catalogue.js';
 import { TributaryError } from '../../errors/tributary-error.js';
 import { signAwsRequest } from '../../test-kit/aws-sign.js';
+import { agentQueryForm } from '../../test-kit/cloudwatch-agent.js';
 import { FailingConsumer, SinkConsumer } from '../../test-kit/consumers.js';
 import { lifecycleSuite } from '../../test-kit/lifecycle-suite.js';
 import { testHost, testSettings } from '../../test-kit/settings.js';
@@ -151,22 +152,11 @@ const JSON_H = { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': '
 const CBOR_H = { 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor' };
 const CBOR_PATH = '/service/GraniteServiceVersion20100801/operation/PutMetricData';
 
-/** A CloudWatch-Agent-like request: Query form, keys sorted as aws-sdk-go writes them, gzip. */
-function agentForm(metrics: number, dims: number): string {
-  const p: string[] = ['Action=PutMetricData', 'Namespace=CWAgent', 'Version=2010-08-01'];
-  for (let i = 1; i <= metrics; i++) {
-    for (let d = 1; d <= dims; d++) p.push(`MetricData.member.${i}.Dimensions.member.${d}.Name=dim${d}`, `MetricData.member.${i}.Dimensions.member.${d}.Value=value-${d}`);
-    p.push(`MetricData.member.${i}.MetricName=metric_${i}`, `MetricData.member.${i}.StorageResolution=60`, `MetricData.member.${i}.Timestamp=${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`);
-    p.push(`MetricData.member.${i}.Unit=Percent`, `MetricData.member.${i}.Value=${i}.5`);
-  }
-  return p.sort().join('&');
-}
-
 describe('answers on the wire', () => {
   it('accepts a gzip-compressed Query request as the CloudWatch Agent sends it, answering with PutMetricDataResponse XML', async () => {
     const sink = new SinkConsumer();
     const ep = await start(sink);
-    const res = await post(ep, { headers: { ...FORM, 'content-encoding': 'gzip' }, body: gzipSync(agentForm(20, 10)) });
+    const res = await post(ep, { headers: { ...FORM, 'content-encoding': 'gzip' }, body: gzipSync(agentQueryForm(20, 10)) });
     expect(res.status).toBe(200);
     const id = res.headers.get('x-amzn-requestid')!;
     expect(res.headers.get('content-type')).toMatch(/^text\/xml/);

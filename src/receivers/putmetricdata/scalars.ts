@@ -22,11 +22,21 @@ export function readDouble(v: unknown): number | undefined {
 // ISO 8601 as the SDKs write it: 2026-03-01T11:59:00Z, with up to nanosecond fractions and an offset.
 const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/i;
 
+// The data of one request usually share one timestamp: the last text read is remembered.
+let lastIso = '';
+let lastIsoMs: number | undefined;
+
 /** Milliseconds since the epoch (with a fraction when the input has sub-millisecond precision). */
 export function readTimestampMs(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v * 1000 : undefined;
   if (typeof v === 'bigint') return Number(v) * 1000;
-  if (typeof v === 'string') return DECIMAL.test(v) ? Number(v) * 1000 : parseIso(v);
+  if (typeof v === 'string') {
+    if (v === lastIso) return lastIsoMs;
+    const ms = DECIMAL.test(v) ? Number(v) * 1000 : parseIso(v);
+    lastIso = v;
+    lastIsoMs = ms;
+    return ms;
+  }
   if (v !== null && typeof v === 'object' && 'tag' in v && 'value' in v) {
     const t = v as { tag: unknown; value: unknown };
     if (Number(t.tag) === 1 && (typeof t.value === 'number' || typeof t.value === 'bigint')) return readTimestampMs(t.value);
