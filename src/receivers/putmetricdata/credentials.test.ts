@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { formatIssues } from '../../config/schema.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { putMetricDataReceiverSchema, validatePutMetricDataReceiver } from './config.js';
 import { CredentialStore, readCredentialsFile } from './credentials.js';
@@ -117,6 +118,11 @@ describe('credential store', () => {
     expect(v({ credentials: [c, c] })).toEqual(['credentials: access_key_id "A" appears more than once']);
     expect(putMetricDataReceiverSchema.safeParse({ credentials: [{ access_key_id: 'A,B', secret_access_key: 'x' }] }).success).toBe(false);
     expect(putMetricDataReceiverSchema.parse({ credentials: [{ access_key_id: 'A', secret_access_key: 123456 }] }).credentials[0].secret_access_key).toBe('123456');
+    // A malformed secret is named by its path, never shown.
+    const bad = putMetricDataReceiverSchema.safeParse({ credentials: [{ access_key_id: 'A', secret_access_key: ['leaked-secret'] }] });
+    expect(bad.success || formatIssues(bad.error.issues, ['receivers', 'putmetricdata'], { credentials: [{ access_key_id: 'A', secret_access_key: ['leaked-secret'] }] })).toEqual([
+      'receivers::putmetricdata::credentials::0::secret_access_key: must be a string',
+    ]);
     expect(putMetricDataReceiverSchema.parse({ credentials: [c] })).toMatchObject({ endpoint: 'localhost:4320', max_request_body_size: 1048576, include_metadata: false, credentials_reload_interval: 2000 });
   });
 });
