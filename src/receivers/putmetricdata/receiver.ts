@@ -3,7 +3,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthInfo, ClientInfo, Consumer, CreateSettings, Host, Receiver, RequestContext } from '../../component/component.js';
 import { Lifecycle } from '../../component/lifecycle.js';
 import { toAwsError } from '../../errors/transport.js';
-import { countPoints } from '../../model/metric.js';
 import { throttle } from '../../telemetry/logger.js';
 import { decompressBody } from '../helper/decompress.js';
 import { type HttpServer, createHttpServer, httpClientInfo } from '../helper/http-server.js';
@@ -54,6 +53,7 @@ export class PutMetricDataReceiver implements Receiver {
         maxBodyBytes: this.config.max_request_body_size,
         logger: this.set.logger,
         metrics: this.set.metrics,
+        // Errors raised before the handler runs (body over the limit): answered in the request's protocol too.
         renderError: (req, reply, e) => sendError(reply, protocolOf(pathOf(req), req.headers), this.requestId(req), toAwsError(e.error)),
       });
       // One route for every path and method: Query and JSON clients POST to the endpoint's path (which may carry
@@ -82,33 +82,29 @@ export class PutMetricDataReceiver implements Receiver {
     return this.listening;
   }
 
-  /** For tests and for operators' tooling: re-read the credentials file now. */
-  reloadCredentials(): boolean {
-    return this.credentials.reload();
-  }
-
   private async handle(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const receivedMs = Date.now();
-    const path = pathOf(req);
+    const url = req.raw.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
     const protocol = protocolOf(path, req.headers);
     const requestId = this.requestId(req);
     try {
       if (req.method !== 'POST') throw wrongMethod(protocol, req.method);
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const credential = verifySigV4(
-        { method: req.method, url: req.raw.url ?? '/', rawHeaders: req.raw.rawHeaders, body: raw },
+        { method: req.method, url, rawHeaders: req.raw.rawHeaders, body: raw },
         { lookup: (id) => this.credentials.lookup(id), region: this.config.region, nowMs: receivedMs },
       );
       const body = await decompressBody(raw, first(req.headers['content-encoding']), this.config.max_request_body_size);
-      const url = req.raw.url ?? '';
-      const input = decodeOperation(protocol, path, req.headers, body, url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
+      const input = decodeOperation(protocol, path, req.headers, body, q < 0 ? '' : url.slice(q + 1));
       const read = readPutMetricData(input, receivedMs);
       if (!read.ok) throw read.error;
       const batch = this.mapper.map(read.request, credential.attributes, receivedMs);
       const auth: AuthInfo = { authenticator: this.id, subject: credential.accessKeyId, attributes: credential.attributes };
       const ctx: RequestContext = { client: clientInfo(req, this.config.include_metadata, auth), transport: 'http', receiver: this.id };
+      await this.next.consume(batch, ctx);
       if (read.request.entityFailure !== undefined) reply.header('x-amzn-failure-message', read.request.entityFailure);
-      if (countPoints(batch) > 0) await this.next.consume(batch, ctx);
       return sendSuccess(reply, protocol, requestId);
     } catch (err) {
       const e = toAwsError(err);
