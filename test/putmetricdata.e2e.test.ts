@@ -113,12 +113,18 @@ async function waitForPoints(namespace: string, n: number): Promise<Point[]> {
   return points;
 }
 
-/** The AWS CLI, isolated from this machine's AWS config. */
+/**
+ * The AWS CLI, isolated from this machine's AWS config. With `skewMinutes`
+ * it runs under faketime, as on a machine whose clock is off (this works for
+ * any CLI version, v1 with botocore or v2 with its own copy).
+ */
 function aws(args: string[], key: { id: string; secret: string }, opts: { skewMinutes?: number } = {}): { status: number | null; stdout: string; stderr: string } {
-  const env = {
+  const env: Record<string, string | undefined> = {
     ...process.env,
     AWS_ACCESS_KEY_ID: key.id,
     AWS_SECRET_ACCESS_KEY: key.secret,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
     AWS_DEFAULT_REGION: 'eu-west-1',
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
@@ -126,23 +132,14 @@ function aws(args: string[], key: { id: string; secret: string }, opts: { skewMi
     AWS_MAX_ATTEMPTS: '1',
     AWS_PAGER: '',
   };
-  delete (env as Record<string, string | undefined>).AWS_SESSION_TOKEN;
   const cli = ['cloudwatch', ...args, '--endpoint-url', endpoint];
-  if (opts.skewMinutes === undefined) {
-    const r = spawnSync('aws', cli, { env, encoding: 'utf8', timeout: 60_000 });
-    if (r.error !== undefined) throw new Error(`the AWS CLI is required for this test and could not be run (${r.error.message}); install it with "pip install awscli" or "apt-get install awscli"`);
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  const [cmd, argv] = opts.skewMinutes === undefined ? ['aws', cli] : ['faketime', ['-f', `${opts.skewMinutes >= 0 ? '+' : ''}${opts.skewMinutes}m`, 'aws', ...cli]];
+  const r = spawnSync(cmd, argv, { env, encoding: 'utf8', timeout: 60_000 });
+  if (r.error !== undefined) {
+    const install = cmd === 'aws' ? '"apt-get install awscli" or "pip install awscli"' : '"apt-get install faketime"';
+    throw new Error(`${cmd} is required for this test and could not be run (${r.error.message}); install it with ${install}`);
   }
-  // The same CLI, run with its signing clock set back: a machine whose clock is off.
-  const shifted = `import sys, datetime, botocore.auth
-real = botocore.auth.get_current_datetime
-botocore.auth.get_current_datetime = lambda *a, **k: real(*a, **k) + datetime.timedelta(minutes=${opts.skewMinutes})
-from awscli.clidriver import main
-sys.exit(main())`;
-  const r = spawnSync('python3', ['-c', shifted, ...cli], { env, encoding: 'utf8', timeout: 60_000 });
-  if (r.error !== undefined || /No module named/.test(r.stderr)) {
-    throw new Error(`python3 with the awscli package is required for this test (${r.error?.message ?? r.stderr.trim()}); install it with "pip install awscli"`);
-  }
+  if (r.status === 127 && /aws: (command )?not found/.test(r.stderr)) throw new Error('the AWS CLI is required for this test; install it with "apt-get install awscli" or "pip install awscli"');
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
