@@ -1,6 +1,7 @@
 import { benchDecode } from './decode.js';
 import { benchInflux } from './influx.js';
 import { benchPrw } from './prw.js';
+import { benchPutMetricData } from './putmetricdata.js';
 import { benchQueue } from './queue.js';
 
 /** `npm run bench [name]`: every benchmark (or one), each reporting ratios measured side by side in this run. */
@@ -8,6 +9,7 @@ const only = process.argv[2];
 const suites: Record<string, () => { lines: string[] } | Promise<{ lines: string[] }>> = {
   decode: benchDecode,
   influx: benchInflux,
+  putmetricdata: benchPutMetricData,
   queue: benchQueue,
   prw: benchPrw,
 };

@@ -128,6 +128,9 @@ export function stringList() {
   return z.array(z.string({ error: 'must be a string' }), { error: 'must be a list of strings' }).default([]);
 }
 
+/** Keys whose values are never echoed in errors (secret_access_key, password, token, ...). */
+const SECRET_KEY = /secret|password|passwd|token|private_key/i;
+
 /** Renders zod issues as `a::b::c: message (got value)` lines, looking values up in `input`. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly (string | number)[], input: unknown): string[] {
   return issues.map((iss) => {
@@ -136,7 +139,8 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readon
     if (iss.code === 'invalid_type' && message.startsWith('Invalid input')) message = `must be a ${iss.expected}`;
     if (iss.code === 'invalid_union') message = message.startsWith('Invalid input') ? 'is not one of the accepted forms' : message;
     const at = lookup(input, iss.path);
-    const got = iss.code === 'unrecognized_keys' || at === undefined ? '' : ` (got ${describe(at)})`;
+    const hidden = iss.code === 'unrecognized_keys' || at === undefined || iss.path.some((p) => typeof p === 'string' && SECRET_KEY.test(p));
+    const got = hidden ? '' : ` (got ${describe(at)})`;
     return `${path.join('::')}: ${message}${got}`;
   });
 }

@@ -4,6 +4,12 @@ export interface TributaryErrorOptions {
   /** For retryable errors: how long the caller should wait before retrying. */
   readonly retryAfterMs?: number;
   readonly cause?: unknown;
+  /**
+   * The code a wire protocol with its own error vocabulary names this error by
+   * (for example the AWS Query code `InvalidParameterValue`); see
+   * errors/transport.ts for how it decides the answer.
+   */
+  readonly apiCode?: string;
 }
 
 /**
@@ -13,12 +19,14 @@ export interface TributaryErrorOptions {
 export class TributaryError extends Error {
   readonly def: ErrorDef;
   readonly retryAfterMs: number | undefined;
+  readonly apiCode: string | undefined;
 
   constructor(def: ErrorDef, message: string, options: TributaryErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TributaryError';
     this.def = def;
     this.retryAfterMs = options.retryAfterMs;
+    this.apiCode = options.apiCode;
   }
 
   get code(): string {
