@@ -9,6 +9,9 @@ SUDO=""
 need=()
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v vmagent >/dev/null 2>&1 || need+=(victoria-metrics)
+command -v aws >/dev/null 2>&1 || need+=(awscli)
+command -v faketime >/dev/null 2>&1 || need+=(faketime)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null 2>&1; then

@@ -8,11 +8,15 @@ import { fileStorageFactory } from './extensions/file_storage/factory.js';
 import { healthCheckFactory } from './extensions/health_check/factory.js';
 import { sigv4AuthFactory } from './extensions/sigv4auth/factory.js';
 import { batchProcessorFactory } from './processors/batch/factory.js';
+import { influxdbReceiverFactory } from './receivers/influxdb/factory.js';
 import { otlpReceiverFactory } from './receivers/otlp/factory.js';
+import { putMetricDataReceiverFactory } from './receivers/putmetricdata/factory.js';
 
 /** Every built-in component type. */
 export const BUILTIN_FACTORIES: readonly Factory[] = [
   otlpReceiverFactory,
+  influxdbReceiverFactory,
+  putMetricDataReceiverFactory,
   batchProcessorFactory,
   debugExporterFactory,
   fileExporterFactory,
