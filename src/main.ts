@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import { builtinRegistry } from './components.js';
 import { ConfigError } from './config/config-error.js';
 import { type GatewayConfig, buildGatewayConfig } from './config/gateway-config.js';
@@ -20,7 +21,9 @@ const USAGE = `Usage:
   tributary components                     list the component types this build has
 
 A --config <uri> is a file path, file:<path>, yaml:<inline YAML> or env:<VAR>;
-several are merged in order.`;
+several are merged in order. --set <path>=<value> (repeatable) sets one value on
+top, with :: between keys, as the Collector does:
+  --set processors::batch::timeout=2s`;
 
 export interface MainIO {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -35,8 +38,18 @@ const defaultIO: MainIO = {
   err: (s) => process.stderr.write(`${s}\n`),
 };
 
-export async function resolveConfig(uris: readonly string[], io: MainIO): Promise<{ config: GatewayConfig; warnings: readonly string[] }> {
-  const list = uris.length > 0 ? uris : [`yaml:${defaultConfigYaml(io.env)}`];
+/** One --set value as a YAML document: "a::b::c=v" -> {a: {b: {c: v}}} (v read as YAML). */
+export function setToYaml(set: string): string {
+  const eq = set.indexOf('=');
+  if (eq <= 0) throw new ConfigError([`--set ${set}: expected <path>=<value>, with :: between keys`]);
+  const path = set.slice(0, eq).split('::');
+  let value: unknown = parseYaml(set.slice(eq + 1));
+  for (let i = path.length - 1; i >= 0; i--) value = { [path[i]]: value };
+  return `yaml:${JSON.stringify(value)}`;
+}
+
+export async function resolveConfig(uris: readonly string[], io: MainIO, sets: readonly string[] = []): Promise<{ config: GatewayConfig; warnings: readonly string[] }> {
+  const list = [...(uris.length > 0 ? uris : [`yaml:${defaultConfigYaml(io.env)}`]), ...sets.map(setToYaml)];
   const loaded = await loadConfig(list, { env: io.env, sources: io.sources });
   return { config: buildGatewayConfig(loaded.raw, builtinRegistry()), warnings: loaded.warnings };
 }
@@ -47,7 +60,12 @@ export async function main(argv: readonly string[], io: MainIO = defaultIO): Pro
     parsed = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: { config: { type: 'string', multiple: true, short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } },
+      options: {
+        config: { type: 'string', multiple: true, short: 'c' },
+        set: { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
     });
   } catch (err) {
     io.err(`${(err as Error).message}\n\n${USAGE}`);
@@ -64,26 +82,27 @@ export async function main(argv: readonly string[], io: MainIO = defaultIO): Pro
   }
   const command = positionals[0] ?? 'run';
   const uris = values.config ?? [];
+  const sets = values.set ?? [];
   switch (command) {
     case 'validate':
-      return validate(uris, io);
+      return validate(uris, sets, io);
     case 'components':
       return components(io);
     case 'run':
-      return run(uris, io);
+      return run(uris, sets, io);
     default:
       io.err(`unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }
 }
 
-async function validate(uris: readonly string[], io: MainIO): Promise<number> {
+async function validate(uris: readonly string[], sets: readonly string[], io: MainIO): Promise<number> {
   if (uris.length === 0) {
     io.err('validate needs at least one --config');
     return 2;
   }
   try {
-    const { warnings } = await resolveConfig(uris, io);
+    const { warnings } = await resolveConfig(uris, io, sets);
     for (const w of warnings) io.err(`warning: ${w}`);
     io.out('configuration is valid');
     return 0;
@@ -99,10 +118,10 @@ function components(io: MainIO): number {
   return 0;
 }
 
-async function run(uris: readonly string[], io: MainIO): Promise<number> {
+async function run(uris: readonly string[], sets: readonly string[], io: MainIO): Promise<number> {
   let service: Service;
   try {
-    const { config, warnings } = await resolveConfig(uris, io);
+    const { config, warnings } = await resolveConfig(uris, io, sets);
     service = new Service(config);
     for (const w of warnings) service.logger.warn(w);
     await service.start();

@@ -72,6 +72,22 @@ service: {telemetry: {metrics: {level: none}}, pipelines: {metrics: {receivers: 
 });
 
 describe('embedded default', () => {
+  it('adds the AMP path through sigv4auth when AWS_PROMETHEUS_ENDPOINT and AWS_REGION are set', async () => {
+    const endpoint = 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-123/api/v1/remote_write';
+    const { config } = await resolveConfig([], { env: { AWS_PROMETHEUS_ENDPOINT: endpoint, AWS_REGION: 'eu-west-1' }, out: () => undefined, err: () => undefined });
+    expect(config.pipelines[0].exporters).toEqual(['prometheus', 'debug', 'prometheusremotewrite/amp']);
+    const prw = config.components.exporter.get('prometheusremotewrite/amp')!.config as { endpoint: string; auth: { authenticator: string } };
+    expect(prw).toMatchObject({ endpoint, auth: { authenticator: 'sigv4auth' } });
+    expect(config.components.extension.get('sigv4auth')!.config).toMatchObject({ region: 'eu-west-1', service: 'aps' });
+    expect(config.service.extensions).toEqual(['health_check', 'sigv4auth']);
+  });
+
+  it('takes --set values on top, with :: between keys', async () => {
+    const { config } = await resolveConfig([], { env: {}, out: () => undefined, err: () => undefined }, ['processors::batch::timeout=2s', 'receivers::otlp::protocols::grpc::endpoint=127.0.0.1:1234']);
+    expect((config.components.processor.get('batch')!.config as { timeout: number }).timeout).toBe(2000);
+    expect((config.components.receiver.get('otlp')!.config as { protocols: { grpc: { endpoint: string } } }).protocols.grpc.endpoint).toBe('127.0.0.1:1234');
+  });
+
   it('runs otlp (gRPC and HTTP) -> batch -> prometheus + debug on localhost, with the health check', async () => {
     const { config } = await resolveConfig([], { env: {}, out: () => undefined, err: () => undefined });
     expect(config.pipelines).toEqual([{ name: 'metrics', receivers: ['otlp'], processors: ['batch'], exporters: ['prometheus', 'debug'] }]);

@@ -123,6 +123,59 @@ service:
   });
 });
 
+describe('configs written for ADOT', () => {
+  it('loads the AMP remote-write configuration from the ADOT documentation unchanged', async () => {
+    const cfg = await build(
+      `
+extensions:
+  sigv4auth:
+    region: "us-west-2"
+    service: "aps"
+  health_check:
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 0.0.0.0:4317
+      http:
+        endpoint: 0.0.0.0:4318
+processors:
+  batch/metrics:
+    timeout: 60s
+exporters:
+  prometheusremotewrite:
+    endpoint: "https://aps-workspaces.us-west-2.amazonaws.com/workspaces/ws-12345678-1234-1234-1234-123456789012/api/v1/remote_write"
+    auth:
+      authenticator: sigv4auth
+    resource_to_telemetry_conversion:
+      enabled: true
+    retry_on_failure:
+      enabled: true
+      initial_interval: 1s
+      max_interval: 10s
+      max_elapsed_time: 30s
+  debug:
+    verbosity: detailed
+service:
+  extensions: [health_check, sigv4auth]
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      processors: [batch/metrics]
+      exporters: [prometheusremotewrite, debug]
+`,
+      { ROLE: 'x' },
+    );
+    expect(cfg.pipelines[0].exporters).toEqual(['prometheusremotewrite', 'debug']);
+    expect(cfg.components.exporter.get('prometheusremotewrite')!.config).toMatchObject({ resource_to_telemetry_conversion: { enabled: true }, retry_on_failure: { max_elapsed_time: 30_000 } });
+  });
+
+  it('accepts the newer alias prometheus_remote_write', async () => {
+    const cfg = await build(`receivers: {otlp: {protocols: {grpc: }}}\nexporters: {prometheus_remote_write: {endpoint: "http://localhost:9090/api/v1/write"}}\nservice: {pipelines: {metrics: {receivers: [otlp], exporters: [prometheus_remote_write]}}}`);
+    expect(cfg.components.exporter.has('prometheus_remote_write')).toBe(true);
+  });
+});
+
 describe('environment expansion', () => {
   const env = { PORT: '4317', HOST: 'gw.example', EMPTY: '' };
   it.each([

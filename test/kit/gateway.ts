@@ -28,12 +28,20 @@ export async function tempDir(prefix = 'tributary-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
-export async function startGateway(configYaml: string, opts: { readyUrl?: string; env?: Record<string, string>; dir?: string; args?: string[] } = {}): Promise<GatewayProcess> {
+/**
+ * Starts the built gateway with `configYaml` (undefined: no --config, so the
+ * embedded default, usually with --set overrides in `args`).
+ */
+export async function startGateway(configYaml: string | undefined, opts: { readyUrl?: string; env?: Record<string, string>; dir?: string; args?: string[] } = {}): Promise<GatewayProcess> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does this)`);
   const dir = opts.dir ?? (await tempDir());
-  const cfgPath = join(dir, 'config.yaml');
-  await writeFile(cfgPath, configYaml);
-  const proc = spawn(process.execPath, [CLI, '--config', cfgPath, ...(opts.args ?? [])], {
+  const cfgArgs: string[] = [];
+  if (configYaml !== undefined) {
+    const cfgPath = join(dir, 'config.yaml');
+    await writeFile(cfgPath, configYaml);
+    cfgArgs.push('--config', cfgPath);
+  }
+  const proc = spawn(process.execPath, [CLI, ...cfgArgs, ...(opts.args ?? [])], {
     cwd: dir,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
