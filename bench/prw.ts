@@ -26,6 +26,8 @@ export async function benchPrw(): Promise<{ lines: string[] }> {
     `
 receivers:
   otlp: {protocols: {http: {endpoint: "127.0.0.1:${otlpHttp}"}}}
+processors:
+  batch: {send_batch_size: 8192, timeout: 200ms}
 exporters:
   prometheusremotewrite:
     endpoint: http://127.0.0.1:${sinkG}/api/v1/write
@@ -37,7 +39,7 @@ service:
   extensions: [sigv4auth]
   telemetry: {metrics: {level: none}, logs: {level: warn}}
   pipelines:
-    metrics: {receivers: [otlp], exporters: [prometheusremotewrite]}
+    metrics: {receivers: [otlp], processors: [batch], exporters: [prometheusremotewrite]}
 `,
     `http://127.0.0.1:${otlpHttp}/`,
     KEYS,

@@ -2,13 +2,21 @@ import { Attributes } from './attributes.js';
 import type { Exemplar, ExpHistogramPoints, HistogramPoints, NumberPoints, SummaryPoints } from './metric.js';
 
 /**
- * Builders append points into growable scratch columns and `finish()` copies
- * them out at their exact size. A decoder keeps one builder per point kind and
- * reuses it for every metric, so steady-state decoding allocates only the
- * final columns. A point is written at index `n` and becomes part of the
+ * Builders append points into growable scratch columns, and `finish()` hands
+ * out the points since the last finish as views on those columns (no copy,
+ * no new buffer). The scratch is therefore never written twice: `reset()`
+ * (at the start of each request) and a full scratch start new columns, and
+ * what was handed out keeps the old ones. One request thus costs a few
+ * buffers in all, not a few per metric (allocating an ArrayBuffer is what
+ * dominated decoding before). Offsets in variable-length columns
+ * (bucketStart...) are absolute indices into the shared value columns, as
+ * the model allows. A point is written at index `n` and becomes part of the
  * result only when `commit()` is called, so an invalid point is dropped by
  * simply not committing it.
  */
+
+/** Past this many points the scratch is left to what was handed out, and new columns start. */
+const RENEW_AT = 1 << 16;
 
 function growF64(a: Float64Array, need: number): Float64Array {
   if (need <= a.length) return a;
@@ -36,7 +44,12 @@ function growU8(a: Uint8Array, need: number): Uint8Array {
 }
 
 abstract class BaseBuilder {
+  /** Next point index. */
   n = 0;
+  /** First point of the metric being built. */
+  protected start = 0;
+  /** Largest n seen, to size the next scratch. */
+  protected peak = 32;
   attributes: Attributes[] = [];
   startTimes: Uint32Array = new Uint32Array(64);
   times: Uint32Array = new Uint32Array(64);
@@ -44,10 +57,23 @@ abstract class BaseBuilder {
   exemplars: (Exemplar[] | undefined)[] | undefined = undefined;
   protected cap = 32;
 
+  /** Starts new scratch columns (what was handed out keeps the old ones). */
   reset(): void {
+    this.peak = Math.min(RENEW_AT, Math.max(this.peak, this.n, 32));
     this.n = 0;
-    this.attributes.length = 0;
+    this.start = 0;
+    this.attributes = [];
     this.exemplars = undefined;
+    this.cap = 0;
+    this.renew(this.peak);
+  }
+
+  /** Fresh arrays of capacity `cap` (subclasses add theirs). */
+  protected renew(cap: number): void {
+    this.startTimes = new Uint32Array(2 * cap);
+    this.times = new Uint32Array(2 * cap);
+    this.flags = new Uint32Array(cap);
+    this.cap = cap;
   }
 
   /** Makes room for point `n` and clears its fixed columns. */
@@ -94,20 +120,27 @@ abstract class BaseBuilder {
     exemplars: (Exemplar[] | undefined)[] | undefined;
   } {
     const n = this.n;
+    const s = this.start;
     let exemplars: (Exemplar[] | undefined)[] | undefined;
     if (this.exemplars !== undefined) {
-      exemplars = this.exemplars.slice(0, n);
+      exemplars = this.exemplars.slice(s, n);
       if (exemplars.every((e) => e === undefined)) exemplars = undefined;
-      else exemplars.length = n;
+      else exemplars.length = n - s;
     }
     return {
-      length: n,
-      attributes: this.attributes.slice(0, n),
-      startTimes: this.startTimes.slice(0, 2 * n),
-      times: this.times.slice(0, 2 * n),
-      flags: this.flags.slice(0, n),
+      length: n - s,
+      attributes: this.attributes.slice(s, n),
+      startTimes: this.startTimes.subarray(2 * s, 2 * n),
+      times: this.times.subarray(2 * s, 2 * n),
+      flags: this.flags.subarray(s, n),
       exemplars,
     };
+  }
+
+  /** Ends the metric: the next one starts after it; a full scratch starts over. */
+  protected advance(): void {
+    this.start = this.n;
+    if (this.n >= RENEW_AT) this.reset();
   }
 }
 
@@ -126,10 +159,17 @@ export class NumberBuilder extends BaseBuilder {
     this.isInt[i] = 0;
   }
 
+  protected override renew(cap: number): void {
+    super.renew(cap);
+    this.values = new Float64Array(cap);
+    this.isInt = new Uint8Array(cap);
+  }
+
   finish(): NumberPoints {
     const n = this.n;
-    const p: NumberPoints = { kind: 'number', ...this.common(), values: this.values.slice(0, n), isInt: this.isInt.slice(0, n) };
-    this.reset();
+    const s = this.start;
+    const p: NumberPoints = { kind: 'number', ...this.common(), values: this.values.subarray(s, n), isInt: this.isInt.subarray(s, n) };
+    this.advance();
     return p;
   }
 }
@@ -158,6 +198,21 @@ abstract class DistributionBuilder extends BaseBuilder {
     this.maxs[i] = 0;
     this.has[i] = 0;
   }
+
+  protected override renew(cap: number): void {
+    super.renew(cap);
+    this.counts = new Float64Array(cap);
+    this.sums = new Float64Array(cap);
+    this.mins = new Float64Array(cap);
+    this.maxs = new Float64Array(cap);
+    this.has = new Uint8Array(cap);
+  }
+
+  protected distribution(): { counts: Float64Array; sums: Float64Array; mins: Float64Array; maxs: Float64Array; has: Uint8Array } {
+    const n = this.n;
+    const s = this.start;
+    return { counts: this.counts.subarray(s, n), sums: this.sums.subarray(s, n), mins: this.mins.subarray(s, n), maxs: this.maxs.subarray(s, n), has: this.has.subarray(s, n) };
+  }
 }
 
 export class HistogramBuilder extends DistributionBuilder {
@@ -172,6 +227,14 @@ export class HistogramBuilder extends DistributionBuilder {
     super.reset();
     this.nBuckets = 0;
     this.nBounds = 0;
+  }
+
+  protected override renew(cap: number): void {
+    super.renew(cap);
+    this.bucketStart = new Uint32Array(cap + 1);
+    this.boundStart = new Uint32Array(cap + 1);
+    this.bucketCounts = new Float64Array(Math.max(256, this.bucketCounts.length));
+    this.bounds = new Float64Array(Math.max(256, this.bounds.length));
   }
 
   protected override growTo(cap: number): void {
@@ -211,22 +274,19 @@ export class HistogramBuilder extends DistributionBuilder {
 
   finish(): HistogramPoints {
     const n = this.n;
+    const s = this.start;
     this.bucketStart[n] = this.nBuckets;
     this.boundStart[n] = this.nBounds;
     const p: HistogramPoints = {
       kind: 'histogram',
       ...this.common(),
-      counts: this.counts.slice(0, n),
-      sums: this.sums.slice(0, n),
-      mins: this.mins.slice(0, n),
-      maxs: this.maxs.slice(0, n),
-      has: this.has.slice(0, n),
-      bucketStart: this.bucketStart.slice(0, n + 1),
-      bucketCounts: this.bucketCounts.slice(0, this.nBuckets),
-      boundStart: this.boundStart.slice(0, n + 1),
-      bounds: this.bounds.slice(0, this.nBounds),
+      ...this.distribution(),
+      bucketStart: this.bucketStart.subarray(s, n + 1),
+      bucketCounts: this.bucketCounts.subarray(0, this.nBuckets),
+      boundStart: this.boundStart.subarray(s, n + 1),
+      bounds: this.bounds.subarray(0, this.nBounds),
     };
-    this.reset();
+    this.advance();
     return p;
   }
 }
@@ -248,6 +308,19 @@ export class ExpHistogramBuilder extends DistributionBuilder {
     super.reset();
     this.nPos = 0;
     this.nNeg = 0;
+  }
+
+  protected override renew(cap: number): void {
+    super.renew(cap);
+    this.scales = new Int32Array(cap);
+    this.zeroCounts = new Float64Array(cap);
+    this.zeroThresholds = new Float64Array(cap);
+    this.posOffsets = new Int32Array(cap);
+    this.negOffsets = new Int32Array(cap);
+    this.posStart = new Uint32Array(cap + 1);
+    this.negStart = new Uint32Array(cap + 1);
+    this.posCounts = new Float64Array(Math.max(256, this.posCounts.length));
+    this.negCounts = new Float64Array(Math.max(256, this.negCounts.length));
   }
 
   protected override growTo(cap: number): void {
@@ -295,27 +368,24 @@ export class ExpHistogramBuilder extends DistributionBuilder {
 
   finish(): ExpHistogramPoints {
     const n = this.n;
+    const s = this.start;
     this.posStart[n] = this.nPos;
     this.negStart[n] = this.nNeg;
     const p: ExpHistogramPoints = {
       kind: 'exphistogram',
       ...this.common(),
-      counts: this.counts.slice(0, n),
-      sums: this.sums.slice(0, n),
-      mins: this.mins.slice(0, n),
-      maxs: this.maxs.slice(0, n),
-      has: this.has.slice(0, n),
-      scales: this.scales.slice(0, n),
-      zeroCounts: this.zeroCounts.slice(0, n),
-      zeroThresholds: this.zeroThresholds.slice(0, n),
-      posOffsets: this.posOffsets.slice(0, n),
-      posStart: this.posStart.slice(0, n + 1),
-      posCounts: this.posCounts.slice(0, this.nPos),
-      negOffsets: this.negOffsets.slice(0, n),
-      negStart: this.negStart.slice(0, n + 1),
-      negCounts: this.negCounts.slice(0, this.nNeg),
+      ...this.distribution(),
+      scales: this.scales.subarray(s, n),
+      zeroCounts: this.zeroCounts.subarray(s, n),
+      zeroThresholds: this.zeroThresholds.subarray(s, n),
+      posOffsets: this.posOffsets.subarray(s, n),
+      posStart: this.posStart.subarray(s, n + 1),
+      posCounts: this.posCounts.subarray(0, this.nPos),
+      negOffsets: this.negOffsets.subarray(s, n),
+      negStart: this.negStart.subarray(s, n + 1),
+      negCounts: this.negCounts.subarray(0, this.nNeg),
     };
-    this.reset();
+    this.advance();
     return p;
   }
 }
@@ -331,6 +401,15 @@ export class SummaryBuilder extends BaseBuilder {
   override reset(): void {
     super.reset();
     this.nQ = 0;
+  }
+
+  protected override renew(cap: number): void {
+    super.renew(cap);
+    this.counts = new Float64Array(cap);
+    this.sums = new Float64Array(cap);
+    this.quantileStart = new Uint32Array(cap + 1);
+    this.quantiles = new Float64Array(Math.max(128, this.quantiles.length));
+    this.quantileValues = new Float64Array(Math.max(128, this.quantileValues.length));
   }
 
   protected override growTo(cap: number): void {
@@ -366,17 +445,18 @@ export class SummaryBuilder extends BaseBuilder {
 
   finish(): SummaryPoints {
     const n = this.n;
+    const s = this.start;
     this.quantileStart[n] = this.nQ;
     const p: SummaryPoints = {
       kind: 'summary',
       ...this.common(),
-      counts: this.counts.slice(0, n),
-      sums: this.sums.slice(0, n),
-      quantileStart: this.quantileStart.slice(0, n + 1),
-      quantiles: this.quantiles.slice(0, this.nQ),
-      quantileValues: this.quantileValues.slice(0, this.nQ),
+      counts: this.counts.subarray(s, n),
+      sums: this.sums.subarray(s, n),
+      quantileStart: this.quantileStart.subarray(s, n + 1),
+      quantiles: this.quantiles.subarray(0, this.nQ),
+      quantileValues: this.quantileValues.subarray(0, this.nQ),
     };
-    this.reset();
+    this.advance();
     return p;
   }
 }

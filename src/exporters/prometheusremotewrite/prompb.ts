@@ -60,20 +60,35 @@ export function sampleFieldSize(ts: number): number {
   return 1 + 1 + inner;
 }
 
+/** The varint of the last timestamp written: samples of one request mostly share it. */
+let lastTs = -1;
+const lastTsBytes = Buffer.alloc(10);
+let lastTsLen = 0;
+
 /** Writes a Sample field (tag 2): value as a double (or the stale marker), timestamp in ms. */
 export function writeSample(w: ProtoWriter, value: number, ts: number, stale: boolean): void {
   w.ensure(24);
-  const inner = 9 + (ts === 0 ? 0 : 1 + varintSize(ts));
-  w.buf[w.pos++] = 0x12;
-  w.buf[w.pos++] = inner;
-  w.buf[w.pos++] = 0x09;
+  if (ts !== lastTs) {
+    lastTs = ts;
+    let v = ts;
+    lastTsLen = 0;
+    while (v >= 128) {
+      lastTsBytes[lastTsLen++] = (v % 128) | 128;
+      v = Math.floor(v / 128);
+    }
+    lastTsBytes[lastTsLen++] = v;
+  }
+  const buf = w.buf;
+  buf[w.pos++] = 0x12;
+  buf[w.pos++] = ts === 0 ? 9 : 10 + lastTsLen;
+  buf[w.pos++] = 0x09;
   if (stale) {
-    STALE_NAN_BYTES.copy(w.buf, w.pos);
+    STALE_NAN_BYTES.copy(buf, w.pos);
     w.pos += 8;
   } else w.double(value);
   if (ts !== 0) {
-    w.buf[w.pos++] = 0x10;
-    w.uint64(ts);
+    buf[w.pos++] = 0x10;
+    for (let k = 0; k < lastTsLen; k++) buf[w.pos++] = lastTsBytes[k];
   }
 }
 

@@ -22,13 +22,16 @@ export class Series {
   histogram: HistogramState | undefined;
   exp: ExpHistogramState | undefined;
   readonly shardHash: number;
+  /** The series' own labels (no suffix, no extra label): the common case, kept out of the map. */
+  readonly plain: Buffer;
 
   constructor(
     /** Labels without __name__, sorted. */
     readonly base: readonly Label[],
     readonly family: string,
   ) {
-    this.shardHash = hashBuffer(this.labels(''));
+    this.plain = this.labels('');
+    this.shardHash = hashBuffer(this.plain);
   }
 
   /**

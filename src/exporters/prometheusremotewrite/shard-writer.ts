@@ -83,9 +83,8 @@ export class ShardWriter {
     for (const [family, m] of this.metadata) writeMetadata(this.w, m.type, family, m.help, m.unit);
     this.metadata.clear();
     this.metadataBytes = 0;
-    this.requests.push({ body: this.w.finish(), items: this.items });
+    this.requests.push({ body: this.w.detach(), items: this.items });
     this.items = 0;
-    this.w.reset();
   }
 
   /** Takes the finished requests, leaving the writer empty. */

@@ -128,7 +128,7 @@ export class PrwTranslator {
     this.touched.push(s);
     this.previousTs.push(s.lastTs);
     s.lastTs = ts;
-    this.writer(s).single(s.labels(''), 1, ts, false);
+    this.writer(s).single(s.plain, 1, ts, false);
   }
 
   private writer(s: Series): ShardWriter {
@@ -208,7 +208,7 @@ export class PrwTranslator {
           s.lastTs = times[j - i - 1];
           if (prev > latest) latest = prev;
           this.note(w, m, mctx.family);
-          w.many(s.labels(''), p.values.subarray(i, j), times, 0, j - i, this.exemplarsOf(p.exemplars, i, j));
+          w.many(s.plain, p.values.subarray(i, j), times, 0, j - i, this.exemplarsOf(p.exemplars, i, j));
           i = j;
           continue;
         }
@@ -227,7 +227,7 @@ export class PrwTranslator {
       }
       if (this.accept(s, ts, m.name)) {
         this.note(w, m, mctx.family);
-        w.single(s.labels(''), value, ts, stale, this.exemplarsOf(p.exemplars, i, i + 1));
+        w.single(s.plain, value, ts, stale, this.exemplarsOf(p.exemplars, i, i + 1));
       }
       i++;
     }
@@ -328,7 +328,7 @@ export class PrwTranslator {
       if (this.o.nativeHistograms) {
         const w = this.writer(s);
         this.note(w, m, mctx.family);
-        const labels = s.labels('');
+        const labels = s.plain;
         const out = w.room(labels.length + 64 + 10 * (state.pos.length + state.neg.length));
         out.tag(1, 2).fork();
         out.raw(labels);

@@ -16,7 +16,7 @@ import {
   HAS_SUM,
 } from '../metric.js';
 import { PointBuilders, type ExpHistogramBuilder } from '../points-builder.js';
-import { ByteIntern, hashRange } from '../proto/byte-intern.js';
+import { ByteIntern, type Entry, hashRange } from '../proto/byte-intern.js';
 import { ProtoReader, WireType } from '../proto/reader.js';
 import { type DecodeResult, Rejections } from './decode-result.js';
 import { expHistogramProblem, histogramProblem, numberProblem, summaryProblem } from './point-problems.js';
@@ -41,6 +41,15 @@ const MAX_ANY_VALUE_DEPTH = 32;
 
 const attributeCache = new ByteIntern<Attributes>(1 << 16);
 
+/**
+ * Senders repeat a metric's series in the same order in every request, so
+ * the attribute entry found for point k of metric M last time is the likely
+ * match for point k this time: checking it first skips hashing. Keyed by
+ * metric name; bounded by clearing when it grows past the limit.
+ */
+const HINT_LIMIT = 50_000;
+const hintsByMetric = new Map<string, Entry<Attributes>[]>();
+
 class OtlpProtoDecoder {
   private r!: ProtoReader;
   private readonly b = new PointBuilders();
@@ -54,6 +63,9 @@ class OtlpProtoDecoder {
   private readonly spanMetric = new AttrSpan();
   private readonly spanPoint = new AttrSpan();
   private readonly spanExemplar = new AttrSpan();
+
+  private hints: Entry<Attributes>[] | undefined;
+  private hintIndex = 0;
 
   decode(buf: Buffer): DecodeResult {
     this.r = new ProtoReader(buf, 'OTLP ExportMetricsServiceRequest');
@@ -200,7 +212,9 @@ class OtlpProtoDecoder {
         case 74 /* 9:LEN */:
         case 82 /* 10:LEN */:
         case 90 /* 11:LEN */:
+          this.useHints(name);
           points = this.data(t >>> 3, r.lenEnd(end));
+          this.hints = undefined;
           type = this.dataType;
           temporality = this.temporality;
           monotonic = this.monotonic;
@@ -309,7 +323,7 @@ class OtlpProtoDecoder {
     r.checkEnd(end);
     const reason = numberProblem(b, i, hasValue);
     if (reason !== undefined) return this.rejectPoint(reason);
-    b.commit(this.attributes(a, start, end, 7));
+    b.commit(this.pointAttributes(a, start, end, 7));
   }
 
   private histogramPoint(end: number): void {
@@ -382,7 +396,7 @@ class OtlpProtoDecoder {
       b.rollback(i);
       return this.rejectPoint(reason);
     }
-    b.commit(this.attributes(a, start, end, 9));
+    b.commit(this.pointAttributes(a, start, end, 9));
   }
 
   private expHistogramPoint(end: number): void {
@@ -452,7 +466,7 @@ class OtlpProtoDecoder {
       b.rollback(i);
       return this.rejectPoint(reason);
     }
-    b.commit(this.attributes(a, start, end, 1));
+    b.commit(this.pointAttributes(a, start, end, 1));
   }
 
   private buckets(b: ExpHistogramBuilder, i: number, positive: boolean, end: number): void {
@@ -534,7 +548,7 @@ class OtlpProtoDecoder {
       b.rollback(i);
       return this.rejectPoint(reason);
     }
-    b.commit(this.attributes(a, start, end, 7));
+    b.commit(this.pointAttributes(a, start, end, 7));
   }
 
   private exemplar(end: number): Exemplar {
@@ -580,6 +594,18 @@ class OtlpProtoDecoder {
     return { filteredAttributes: this.attributes(a, start, end, 7), timeUnixNano, value, isInt, spanId, traceId };
   }
 
+  private useHints(name: string): void {
+    if (name === '') return;
+    let h = hintsByMetric.get(name);
+    if (h === undefined) {
+      if (hintsByMetric.size >= HINT_LIMIT) hintsByMetric.clear();
+      h = [];
+      hintsByMetric.set(name, h);
+    }
+    this.hints = h;
+    this.hintIndex = 0;
+  }
+
   private rejectPoint(reason: string): void {
     this.rejections.reject(1, reason);
   }
@@ -596,10 +622,26 @@ class OtlpProtoDecoder {
     const view = this.r.view;
     const h = hashRange(view, a.start, a.end);
     const hit = attributeCache.get(buf, view, a.start, a.end, h);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) return hit.value;
     const attrs = this.keyValues(a.start, a.end, field);
     attributeCache.put(buf, a.start, a.end, h, attrs);
     return attrs;
+  }
+
+  /** A data point's attributes: the hint for this position first, then the cache. */
+  private pointAttributes(a: AttrSpan, msgStart: number, msgEnd: number, field: number): Attributes {
+    const hints = this.hints;
+    if (hints === undefined || a.start < 0 || !a.contiguous) return this.attributes(a, msgStart, msgEnd, field);
+    const k = this.hintIndex++;
+    const buf = this.r.buf;
+    const view = this.r.view;
+    const cand = hints[k];
+    if (cand !== undefined && ByteIntern.matches(cand, buf, view, a.start, a.end)) return cand.value;
+    const h = hashRange(view, a.start, a.end);
+    let e = attributeCache.get(buf, view, a.start, a.end, h);
+    if (e === undefined) e = attributeCache.put(buf, a.start, a.end, h, this.keyValues(a.start, a.end, field));
+    hints[k] = e;
+    return e.value;
   }
 
   private keyValues(start: number, end: number, field: number): Attributes {

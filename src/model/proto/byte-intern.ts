@@ -6,7 +6,7 @@
  * entries not seen for a whole generation are dropped.
  */
 
-interface Entry<V> {
+export interface Entry<V> {
   readonly bytes: Buffer;
   readonly view: DataView;
   readonly value: V;
@@ -19,20 +19,17 @@ export class ByteIntern<V> {
 
   constructor(private readonly capacity: number) {}
 
-  get(buf: Buffer, view: DataView, start: number, end: number, hash: number): V | undefined {
+  get(buf: Buffer, view: DataView, start: number, end: number, hash: number): Entry<V> | undefined {
     let e = this.current.get(hash);
-    for (; e !== undefined; e = e.next) if (sameBytes(e, buf, view, start, end)) return e.value;
+    for (; e !== undefined; e = e.next) if (sameBytes(e, buf, view, start, end)) return e;
     e = this.previous.get(hash);
     for (; e !== undefined; e = e.next) {
-      if (sameBytes(e, buf, view, start, end)) {
-        this.put(buf, start, end, hash, e.value);
-        return e.value;
-      }
+      if (sameBytes(e, buf, view, start, end)) return this.put(buf, start, end, hash, e.value);
     }
     return undefined;
   }
 
-  put(buf: Buffer, start: number, end: number, hash: number, value: V): void {
+  put(buf: Buffer, start: number, end: number, hash: number, value: V): Entry<V> {
     if (this.current.size >= this.capacity) {
       this.previous = this.current;
       this.current = new Map();
@@ -40,7 +37,14 @@ export class ByteIntern<V> {
     const bytes = Buffer.allocUnsafeSlow(end - start);
     buf.copy(bytes, 0, start, end);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.current.set(hash, { bytes, view, value, next: this.current.get(hash) });
+    const e = { bytes, view, value, next: this.current.get(hash) };
+    this.current.set(hash, e);
+    return e;
+  }
+
+  /** True if `e` holds exactly buf[start, end): a check without hashing, for a likely candidate. */
+  static matches<V>(e: Entry<V>, buf: Buffer, view: DataView, start: number, end: number): boolean {
+    return sameBytes(e, buf, view, start, end);
   }
 }
 

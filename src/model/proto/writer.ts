@@ -9,13 +9,14 @@ const TWO32 = 4294967296;
 
 export class ProtoWriter {
   buf: Buffer;
+  /** A view on `buf` for fixed-width writes (kept in step with buf). */
+  private dv: DataView;
   pos = 0;
   private readonly stack: number[] = [];
-  private f64 = new Float64Array(1);
-  private f64b = new Uint8Array(this.f64.buffer);
 
   constructor(initial = 4096) {
     this.buf = Buffer.allocUnsafe(initial);
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   reset(): this {
@@ -30,7 +31,12 @@ export class ProtoWriter {
     while (size < this.pos + n) size *= 2;
     const b = Buffer.allocUnsafe(size);
     this.buf.copy(b, 0, 0, this.pos);
+    this.setBuffer(b);
+  }
+
+  private setBuffer(b: Buffer): void {
     this.buf = b;
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
 
   /** Field tag: (field << 3) | wireType. */
@@ -129,19 +135,8 @@ export class ProtoWriter {
 
   double(v: number): this {
     this.ensure(8);
-    this.f64[0] = v;
-    const b = this.f64b;
-    const buf = this.buf;
-    const p = this.pos;
-    buf[p] = b[0];
-    buf[p + 1] = b[1];
-    buf[p + 2] = b[2];
-    buf[p + 3] = b[3];
-    buf[p + 4] = b[4];
-    buf[p + 5] = b[5];
-    buf[p + 6] = b[6];
-    buf[p + 7] = b[7];
-    this.pos = p + 8;
+    this.dv.setFloat64(this.pos, v, true);
+    this.pos += 8;
     return this;
   }
 
@@ -211,12 +206,27 @@ export class ProtoWriter {
 
   /** The bytes written so far, as a copy the caller owns. */
   finish(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    // allocUnsafe + copy is a memcpy; Buffer.from(view) would copy element by element.
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    return out;
   }
 
   /** The bytes written so far, as a view valid until the next write or reset. */
   view(): Buffer {
     return this.buf.subarray(0, this.pos);
+  }
+
+  /**
+   * Hands over the bytes written so far without copying them, and starts
+   * over on a new buffer of the same capacity (cheaper than copying out).
+   */
+  detach(): Buffer {
+    const out = this.buf.subarray(0, this.pos);
+    this.setBuffer(Buffer.allocUnsafe(this.buf.length));
+    this.pos = 0;
+    this.stack.length = 0;
+    return out;
   }
 }
 
