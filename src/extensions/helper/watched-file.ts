@@ -1,4 +1,5 @@
-import { type Stats, readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { type Stats, readFileSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { YAMLParseError, parse as parseYaml } from 'yaml';
 import type { z } from '../../config/schema.js';
 import { formatIssues } from '../../config/schema.js';
@@ -11,14 +12,19 @@ export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok
 
 /**
  * A credentials file an authenticator re-reads when it changes (tokens,
- * htpasswd). The file is polled every `intervalMs` (which also catches a
- * file replaced by rename, or a Kubernetes secret's symlink swap). A read
- * that fails, a file that does not parse, or a value `apply` refuses leaves
- * the credentials in use unchanged and logs why, without any value from the
- * file, so no secret reaches the log.
+ * htpasswd). Every `intervalMs` the file's status is compared with its
+ * status when it was last read (which also catches a file replaced by
+ * rename, or a Kubernetes secret's symlink swap); comparing with the last
+ * read, not the last poll, means an edit made just as watching starts is
+ * not missed. A read that fails, a file that does not parse, or a value
+ * `apply` refuses leaves the credentials in use unchanged and logs why,
+ * without any value from the file, so no secret reaches the log.
  */
 export class WatchedFile<T> {
-  private watching = false;
+  private timer: NodeJS.Timeout | undefined;
+  /** Status of the file as last read (applied or not), to tell an edit from no change. */
+  private readStat: string | undefined;
+  private polling = false;
 
   constructor(
     readonly path: string,
@@ -39,15 +45,14 @@ export class WatchedFile<T> {
   }
 
   watch(): void {
-    if (this.intervalMs <= 0 || this.watching) return;
-    this.watching = true;
-    watchFile(this.path, { interval: this.intervalMs, persistent: false }, this.onChange);
+    if (this.intervalMs <= 0 || this.timer !== undefined) return;
+    this.timer = setInterval(() => void this.poll(), this.intervalMs);
+    this.timer.unref();
   }
 
   stop(): void {
-    if (!this.watching) return;
-    unwatchFile(this.path, this.onChange);
-    this.watching = false;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   /** Re-reads the file now (what a change on disk triggers); returns whether the new content is in use. */
@@ -62,21 +67,34 @@ export class WatchedFile<T> {
     return true;
   }
 
-  private readonly onChange = (curr: Stats, prev: Stats): void => {
-    if (curr.mtimeMs === prev.mtimeMs && curr.size === prev.size && curr.ino === prev.ino) return;
-    this.reload();
-  };
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const now = await stat(this.path).then(statKey, () => 'missing');
+      if (now !== this.readStat && this.timer !== undefined) this.reload();
+    } finally {
+      this.polling = false;
+    }
+  }
 
   private read(): Parsed<T> {
     let text: string;
     try {
+      // Status first: an edit between the two makes the next poll read again, never the reverse.
+      this.readStat = statKey(statSync(this.path));
       text = readFileSync(this.path, 'utf8');
     } catch (err) {
+      this.readStat = 'missing';
       return { ok: false, error: `cannot read ${this.what} ${this.path}: ${(err as NodeJS.ErrnoException).code ?? 'read error'}` };
     }
     const r = this.parse(text);
     return r.ok ? r : { ok: false, error: `${this.what} ${this.path}: ${r.error}` };
   }
+}
+
+function statKey(s: Stats): string {
+  return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
 }
 
 /** Parses YAML (or JSON, which YAML 1.2 reads) against a schema, with messages that name paths and lines, never values. */
