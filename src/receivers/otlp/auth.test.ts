@@ -73,7 +73,6 @@ describe('bearertokenauth on the otlp receiver', () => {
     expect(sink.contexts.map((c) => c.client.auth)).toEqual([
       { authenticator: 'bearertokenauth/sites', subject: 'paris', attributes: { tenant: 'acme', site: 'paris' } },
     ]);
-    expect(sink.contexts[0].client.metadata?.get('authorization')).toEqual(['Bearer paris-token']);
   });
 
   it('HTTP: a missing or wrong token is 401 with WWW-Authenticate; nothing is handed on', async () => {
