@@ -10,6 +10,11 @@ export interface TributaryErrorOptions {
    * errors/transport.ts for how it decides the answer.
    */
   readonly apiCode?: string;
+  /**
+   * For TRIB_ERR_AUTH_UNAUTHENTICATED over HTTP: the `WWW-Authenticate`
+   * challenge (RFC 9110, section 11.6.1) naming the scheme the receiver expects.
+   */
+  readonly challenge?: string;
 }
 
 /**
@@ -20,6 +25,7 @@ export class TributaryError extends Error {
   readonly def: ErrorDef;
   readonly retryAfterMs: number | undefined;
   readonly apiCode: string | undefined;
+  readonly challenge: string | undefined;
 
   constructor(def: ErrorDef, message: string, options: TributaryErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -27,6 +33,7 @@ export class TributaryError extends Error {
     this.def = def;
     this.retryAfterMs = options.retryAfterMs;
     this.apiCode = options.apiCode;
+    this.challenge = options.challenge;
   }
 
   get code(): string {

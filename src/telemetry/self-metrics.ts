@@ -27,6 +27,12 @@ export class SelfMetrics {
     labelNames: ['receiver', 'transport', 'status'],
     registers: [this.registry],
   });
+  readonly receiverRateLimited = new Counter({
+    name: 'tributary_receiver_rate_limited_requests_total',
+    help: 'Requests a receiver refused because their key (tenant or client address) was over its rate limit, by limit (requests, data_points). Keys beyond the first max_metric_keys share the key "_other".',
+    labelNames: ['receiver', 'key', 'limit'],
+    registers: [this.registry],
+  });
   readonly processorIncoming = new Counter({
     name: 'otelcol_processor_incoming_items_total',
     help: 'Data points that entered a processor.',

@@ -39,9 +39,13 @@ export interface GrpcResult {
 }
 
 /** Calls Export with raw bytes over gRPC. */
-export function grpcExport(address: string, body: Buffer, opts: { gzip?: boolean; metadata?: Record<string, string> } = {}): Promise<GrpcResult> {
+export function grpcExport(
+  address: string,
+  body: Buffer,
+  opts: { gzip?: boolean; metadata?: Record<string, string>; credentials?: grpc.ChannelCredentials } = {},
+): Promise<GrpcResult> {
   const channelOpts: grpc.ChannelOptions = opts.gzip ? { 'grpc.default_compression_algorithm': 2, 'grpc.default_compression_level': 2 } : {};
-  const client = new grpc.Client(address, grpc.credentials.createInsecure(), channelOpts);
+  const client = new grpc.Client(address, opts.credentials ?? grpc.credentials.createInsecure(), channelOpts);
   const md = new grpc.Metadata();
   for (const [k, v] of Object.entries(opts.metadata ?? {})) md.set(k, v);
   return new Promise((resolve) => {

@@ -1,6 +1,8 @@
+import { createServer as createHttp } from 'node:http';
+import { createServer as createHttps } from 'node:https';
 import { type FastifyInstance, type FastifyReply, type FastifyRequest, fastify } from 'fastify';
 import type { AuthInfo, ClientInfo } from '../../component/component.js';
-import type { AuthRequest, ServerAuthenticator } from '../../component/auth.js';
+import { type AuthRequest, type ServerAuthenticator, verifiedPeerCertificate } from '../../component/auth.js';
 import { gracefulClose, listenOn } from '../../component/http-listen.js';
 import { type ServerTlsConfig, readServerTls } from '../../config/tls.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -8,14 +10,19 @@ import type { SelfMetrics } from '../../telemetry/self-metrics.js';
 import { type ProtocolError, toProtocolError } from '../../errors/transport.js';
 import { Errors } from '../../errors/catalogue.js';
 import { TributaryError } from '../../errors/tributary-error.js';
+import { RateLimiter } from './rate-limit.js';
+import { type HttpServerSettings, nodeServerTimeouts } from './server-settings.js';
+import { TlsReloader, secureContextOptions } from './tls-reload.js';
 
 /**
  * The HTTP server every HTTP receiver stands on: fastify with raw-buffer
  * bodies (each receiver decodes once, itself), the compressed-size limit,
- * TLS with optional client certificates and reload, request counting by
- * status, and a 503 for requests that arrive while closing. Receivers add
- * their routes and render errors in their protocol's format; the status
- * comes from errors/transport.ts.
+ * TLS with optional client certificates and reload, the confighttp
+ * timeouts, per-caller rate limits, request counting by status, and a 503
+ * for requests that arrive while closing. Receivers add their routes and
+ * render errors in their protocol's format; the status comes from
+ * errors/transport.ts, and a 401 carries the authenticator's
+ * WWW-Authenticate challenge whatever the format.
  */
 export interface HttpServerOptions {
   readonly receiver: string;
@@ -27,29 +34,43 @@ export interface HttpServerOptions {
   readonly metrics: SelfMetrics;
   /** Renders an error in the receiver's protocol format. */
   readonly renderError: (req: FastifyRequest, reply: FastifyReply, err: ProtocolError) => FastifyReply;
-  readonly headerTimeoutMs?: number;
-  readonly idleTimeoutMs?: number;
-  readonly requestTimeoutMs?: number;
+  /** Timeouts and rate limit (server-settings.ts); the defaults of that fragment when absent. */
+  readonly settings?: HttpServerSettings;
 }
 
 export interface HttpServer {
   readonly app: FastifyInstance;
   listen(): Promise<string>;
   close(): Promise<void>;
+  /**
+   * Counts a request against its caller's rate limit, once it is
+   * authenticated; throws TRIB_ERR_LIMIT_RATE when over. Returns the key to
+   * pass to admitPoints once the body is decoded.
+   */
+  admitRequest(req: FastifyRequest, auth: AuthInfo | undefined): string;
+  admitPoints(key: string, points: number): void;
 }
+
+const DEFAULT_SETTINGS: HttpServerSettings = { read_timeout: 0, read_header_timeout: 60_000, idle_timeout: 60_000 };
 
 export function createHttpServer(o: HttpServerOptions): HttpServer {
   const tls = o.tls !== undefined && !o.tls.insecure ? readServerTls(o.tls) : undefined;
+  const settings = o.settings ?? DEFAULT_SETTINGS;
+  const timeouts = nodeServerTimeouts(settings);
   const app = fastify({
     logger: false,
     bodyLimit: o.maxBodyBytes,
-    https: tls === undefined ? null : { ...tls, rejectUnauthorized: tls.requestCert },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    connectionTimeout: o.headerTimeoutMs ?? 0,
-    keepAliveTimeout: o.idleTimeoutMs ?? 72_000,
-    requestTimeout: o.requestTimeoutMs ?? 0,
-    http2: false,
+    // Our own server, so that Node's header and request timeouts (which fastify does not expose) are set at creation.
+    serverFactory: (handler: Parameters<typeof createHttp>[1]) => {
+      const server =
+        tls === undefined
+          ? createHttp({ ...timeouts }, handler)
+          : createHttps({ ...timeouts, ...secureContextOptions(tls), requestCert: tls.requestCert, rejectUnauthorized: tls.requestCert }, handler);
+      server.keepAliveTimeout = timeouts.keepAliveTimeout;
+      return server;
+    },
   } as never) as unknown as FastifyInstance;
 
   app.removeAllContentTypeParsers();
@@ -68,31 +89,43 @@ export function createHttpServer(o: HttpServerOptions): HttpServer {
       else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) te = new TributaryError(Errors.INVALID_DATA, err.message);
       else o.logger.error({ err: err.message, stack: err.stack }, 'unexpected error in HTTP receiver');
     }
-    return o.renderError(req, reply, toProtocolError(te));
+    const pe = toProtocolError(te);
+    if (pe.http === 401 && pe.error.challenge !== undefined) reply.header('www-authenticate', pe.error.challenge);
+    return o.renderError(req, reply, pe);
   });
 
-  let reload: NodeJS.Timeout | undefined;
-  if (o.tls !== undefined && !o.tls.insecure && o.tls.reload_interval > 0) {
-    const cfg = o.tls;
-    reload = setInterval(() => {
-      try {
-        const m = readServerTls(cfg);
-        (app.server as unknown as { setSecureContext(opts: object): void }).setSecureContext({ cert: m.cert, key: m.key, ca: m.ca, minVersion: m.minVersion });
-      } catch (err) {
-        o.logger.warn({ err: (err as Error).message }, 'TLS certificate reload failed; keeping the current certificate');
-      }
-    }, cfg.reload_interval);
-    reload.unref();
+  let reloader: TlsReloader | undefined;
+  if (o.tls !== undefined && tls !== undefined) {
+    reloader = new TlsReloader(o.tls, tls, o.logger, (m) => (app.server as unknown as { setSecureContext(opts: object): void }).setSecureContext(secureContextOptions(m)));
   }
+
+  const limiter = settings.rate_limit === undefined ? undefined : new RateLimiter(o.receiver, settings.rate_limit, o.metrics);
 
   return {
     app,
-    listen: () => listenOn(app, o.endpoint, tls !== undefined),
+    async listen(): Promise<string> {
+      const url = await listenOn(app, o.endpoint, tls !== undefined);
+      reloader?.start();
+      return url;
+    },
     async close(): Promise<void> {
-      if (reload !== undefined) clearInterval(reload);
+      reloader?.stop();
       await close();
     },
+    admitRequest(req, auth): string {
+      if (limiter === undefined) return '';
+      const key = limiter.keyOf({ address: req.socket.remoteAddress, auth, header: (name) => firstHeader(req.headers[name]) });
+      limiter.admitRequest(key);
+      return key;
+    },
+    admitPoints(key, points): void {
+      limiter?.admitPoints(key, points);
+    },
   };
+}
+
+function firstHeader(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }
 
 /** Client information for the pipeline: address, headers when asked for, and the authenticated identity. */
@@ -120,17 +153,15 @@ export async function authenticateHttp(
   headers: AuthRequest['headers'] = req.headers,
 ): Promise<AuthInfo | undefined> {
   if (auth === undefined) return undefined;
-  const sock = req.socket as unknown as { getPeerCertificate?: () => { subject?: Record<string, string> } | null; authorized?: boolean };
-  let subject: string | undefined;
-  if (sock.authorized === true && typeof sock.getPeerCertificate === 'function') {
-    const cert = sock.getPeerCertificate();
-    if (cert?.subject !== undefined) subject = Object.entries(cert.subject).map(([k, v]) => `${k}=${v}`).join(',');
-  }
+  const sock = req.socket as unknown as { getPeerCertificate?: () => Parameters<typeof verifiedPeerCertificate>[0]; authorized?: boolean };
+  // Only a chain the TLS layer verified against client_ca_file counts.
+  const cert = sock.authorized === true && typeof sock.getPeerCertificate === 'function' ? verifiedPeerCertificate(sock.getPeerCertificate()) : undefined;
   return auth.authenticate({
     headers,
     transport: 'http',
     remoteAddress: req.socket.remoteAddress,
-    peerCertificateSubject: subject,
+    peerCertificateSubject: cert?.subjectLine,
+    peerCertificate: cert,
     method: req.method,
     path: req.url,
     body: Buffer.isBuffer(req.body) ? req.body : undefined,

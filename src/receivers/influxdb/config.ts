@@ -1,5 +1,6 @@
-import { bool, duration, endpoint, int, section, z } from '../../config/schema.js';
+import { bool, endpoint, int, section, z } from '../../config/schema.js';
 import { serverTlsSchema, validateServerTls } from '../../config/tls.js';
+import { httpServerSettings, validateServerSettings } from '../helper/server-settings.js';
 
 /**
  * The influxdb receiver's config: the Collector contrib receiver's keys
@@ -12,15 +13,12 @@ export const influxdbReceiverSchema = section({
   include_metadata: bool(false),
   tls: serverTlsSchema.optional(),
   auth: section({ authenticator: z.string({ error: 'must be an authenticator extension id' }) }).optional(),
-  /** Time to receive a whole request; 0 means no limit. */
-  read_timeout: duration('0s'),
-  read_header_timeout: duration('0s'),
-  /** How long an idle keep-alive connection stays open. */
-  idle_timeout: duration('72s'),
+  /** read_timeout, read_header_timeout, idle_timeout, rate_limit. */
+  ...httpServerSettings,
 });
 
 export type InfluxdbReceiverConfig = z.infer<typeof influxdbReceiverSchema>;
 
 export function validateInfluxdbReceiver(c: InfluxdbReceiverConfig): string[] {
-  return validateServerTls(c.tls);
+  return [...validateServerTls(c.tls), ...validateServerSettings(c)];
 }

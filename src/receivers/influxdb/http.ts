@@ -158,9 +158,7 @@ export function createInfluxHttpServer(d: InfluxHttpDeps): HttpServer {
     logger: d.logger,
     metrics: d.metrics,
     renderError: renderInfluxError,
-    headerTimeoutMs: c.read_header_timeout,
-    requestTimeoutMs: c.read_timeout,
-    idleTimeoutMs: c.idle_timeout,
+    settings: c,
   });
   const app = server.app;
   // parse() is synchronous, so one parser serves every request in turn.
@@ -174,12 +172,14 @@ export function createInfluxHttpServer(d: InfluxHttpDeps): HttpServer {
   const write = (api: Api) => async (req: FastifyRequest, reply: FastifyReply) => {
     const q = req.query as Query;
     const authInfo = await authenticateHttp(d.auth(), req, influxAuthHeaders(req.headers, q));
+    const limitKey = server.admitRequest(req, authInfo);
     const precision = precisionOf(api, q);
     const raw = Buffer.isBuffer(req.body) ? req.body : EMPTY;
     const body = await decompressBody(raw, req.headers['content-encoding'], c.max_request_body_size);
     const parsed = parser.parse(body.toString('utf8'), precision, Date.now());
     if (parsed.badLines > 0) throw new TributaryError(Errors.DECODE_TEXT, rejection(parsed));
     if (parsed.points > 0) {
+      server.admitPoints(limitKey, parsed.points);
       const ctx = { client: httpClientInfo(req, c.include_metadata, authInfo), transport: 'http', receiver: d.id };
       await d.next.consume(batchOf(parsed.metrics, api, q), ctx);
     }

@@ -1,5 +1,6 @@
 import { bool, endpoint, int, presence, section, str, z } from '../../config/schema.js';
 import { serverTlsSchema, validateServerTls } from '../../config/tls.js';
+import { grpcServerSettings, httpServerSettings, validateServerSettings } from '../helper/server-settings.js';
 
 /** The otlp receiver's config, with the Collector's keys and defaults. */
 
@@ -13,6 +14,8 @@ const grpc = section({
   tls: serverTlsSchema.optional(),
   auth: auth.optional(),
   transport: z.literal('tcp', { error: 'must be "tcp"' }).default('tcp'),
+  /** rate_limit. */
+  ...grpcServerSettings,
 });
 
 const http = section({
@@ -27,9 +30,8 @@ const http = section({
   traces_url_path: str('/v1/traces'),
   logs_url_path: str('/v1/logs'),
   cors: section({ allowed_origins: z.array(z.string()).default([]), allowed_headers: z.array(z.string()).default([]), max_age: int(0, 0) }).optional(),
-  read_timeout: str(),
-  read_header_timeout: str(),
-  idle_timeout: str(),
+  /** read_timeout, read_header_timeout, idle_timeout, rate_limit. */
+  ...httpServerSettings,
 });
 
 export const otlpReceiverSchema = section({
@@ -51,5 +53,7 @@ export function validateOtlpReceiver(c: OtlpReceiverConfig): string[] {
   if (c.protocols.grpc?.tls) out.push(...validateServerTls(c.protocols.grpc.tls, 'protocols::grpc::tls'));
   if (c.protocols.http?.tls) out.push(...validateServerTls(c.protocols.http.tls, 'protocols::http::tls'));
   if (c.protocols.http && !c.protocols.http.metrics_url_path.startsWith('/')) out.push('protocols::http::metrics_url_path: must start with "/"');
+  if (c.protocols.grpc) out.push(...validateServerSettings(c.protocols.grpc, 'protocols::grpc::'));
+  if (c.protocols.http) out.push(...validateServerSettings(c.protocols.http, 'protocols::http::'));
   return out;
 }

@@ -1,13 +1,16 @@
 import * as grpc from '@grpc/grpc-js';
 import type { AuthInfo, ClientInfo, Consumer } from '../../component/component.js';
-import type { ServerAuthenticator } from '../../component/auth.js';
+import { type ServerAuthenticator, verifiedPeerCertificate } from '../../component/auth.js';
 import { parseEndpoint } from '../../config/schema.js';
 import { readServerTls } from '../../config/tls.js';
 import { toProtocolError } from '../../errors/transport.js';
+import { countPoints } from '../../model/metric.js';
 import { decodeOtlpProto } from '../../model/otlp/decode-proto.js';
 import { encodeExportResponse, encodeStatus } from '../../model/rpc/status.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { SelfMetrics } from '../../telemetry/self-metrics.js';
+import { RateLimiter } from '../helper/rate-limit.js';
+import { ReloadableGrpcCredentials, TlsReloader } from '../helper/tls-reload.js';
 import type { OtlpGrpcConfig } from './config.js';
 import { exportDecoded } from './export.js';
 
@@ -17,6 +20,7 @@ import { exportDecoded } from './export.js';
  * gzip message compression and the message size limit (applied to the
  * decompressed message) are grpc-js's. Errors carry google.rpc.Status details
  * (RetryInfo) in grpc-status-details-bin, as the OTLP specification asks.
+ * TLS honours min_version and reload_interval (ReloadableGrpcCredentials).
  */
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
@@ -47,8 +51,11 @@ const CODE_NAMES = Object.fromEntries(Object.entries(grpc.status).map(([k, v]) =
 
 export class OtlpGrpcServer {
   private readonly server: grpc.Server;
+  private readonly limiter: RateLimiter | undefined;
+  private reloader: TlsReloader | undefined;
 
   constructor(private readonly d: OtlpGrpcDeps) {
+    this.limiter = d.config.rate_limit === undefined ? undefined : new RateLimiter(d.id, d.config.rate_limit, d.metrics);
     const opts: grpc.ServerOptions = {
       'grpc.max_receive_message_length': d.config.max_recv_msg_size_mib * 1024 * 1024,
     };
@@ -63,17 +70,21 @@ export class OtlpGrpcServer {
     let creds = grpc.ServerCredentials.createInsecure();
     if (t !== undefined && !t.insecure) {
       const m = readServerTls(t);
-      creds = grpc.ServerCredentials.createSsl(m.ca ?? null, [{ cert_chain: m.cert, private_key: m.key }], m.requestCert);
+      const reloadable = new ReloadableGrpcCredentials(m);
+      this.reloader = new TlsReloader(t, m, this.d.logger, (next) => reloadable.update(next));
+      creds = reloadable;
     }
     const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
     const port = await new Promise<number>((resolve, reject) => {
       this.server.bindAsync(`${host}:${ep.port}`, creds, (err, p) => (err ? reject(err) : resolve(p)));
     });
+    this.reloader?.start();
     return `grpc${t !== undefined && !t.insecure ? 's' : ''}://${host}:${port}`;
   }
 
   /** Stops taking calls and waits for those in flight; forces after `deadlineMs`. */
   async close(deadlineMs = 30_000): Promise<void> {
+    this.reloader?.stop();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.server.forceShutdown();
@@ -105,8 +116,12 @@ export class OtlpGrpcServer {
 
   private async handle(call: grpc.ServerUnaryCall<Buffer, Buffer>): Promise<Buffer> {
     const auth = await this.authenticate(call);
+    const address = peerAddress(call.getPeer());
+    const limitKey = this.limiter?.keyOf({ address, auth, header: (name) => call.metadata.get(name).map(String)[0] });
+    if (limitKey !== undefined) this.limiter!.admitRequest(limitKey);
     const decoded = decodeOtlpProto(call.request);
-    const client: ClientInfo = { address: peerAddress(call.getPeer()), metadata: this.d.config.include_metadata ? metadataMap(call.metadata) : undefined, auth };
+    if (limitKey !== undefined) this.limiter!.admitPoints(limitKey, countPoints(decoded.batch));
+    const client: ClientInfo = { address, metadata: this.d.config.include_metadata ? metadataMap(call.metadata) : undefined, auth };
     const out = await exportDecoded(decoded, this.d.next, { client, transport: 'grpc', receiver: this.d.id }, this.d.metrics);
     return encodeExportResponse(out.rejected, out.message);
   }
@@ -116,12 +131,14 @@ export class OtlpGrpcServer {
     if (a === undefined) return undefined;
     const headers: Record<string, string[]> = {};
     for (const [k, v] of metadataMap(call.metadata)) headers[k] = v;
-    const subject = call.getAuthContext?.()?.sslPeerCertificate?.subject;
+    // grpc-js reports a certificate only for a connection whose chain it verified (socket.authorized).
+    const cert = verifiedPeerCertificate(call.getAuthContext?.()?.sslPeerCertificate);
     return a.authenticate({
       headers,
       transport: 'grpc',
       remoteAddress: peerAddress(call.getPeer()),
-      peerCertificateSubject: subject === undefined ? undefined : Object.entries(subject).map(([k, v]) => `${k}=${String(v)}`).join(','),
+      peerCertificateSubject: cert?.subjectLine,
+      peerCertificate: cert,
     });
   }
 

@@ -6,6 +6,7 @@ import { TributaryError } from '../../errors/tributary-error.js';
 import { type ProtocolError, retryAfterHeader } from '../../errors/transport.js';
 import { decodeOtlpJson } from '../../model/otlp/decode-json.js';
 import { decodeOtlpProto } from '../../model/otlp/decode-proto.js';
+import { countPoints } from '../../model/metric.js';
 import { encodeExportResponse, encodeStatus, exportResponseJson, statusJson } from '../../model/rpc/status.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { SelfMetrics } from '../../telemetry/self-metrics.js';
@@ -65,6 +66,7 @@ export function createOtlpHttpServer(d: OtlpHttpDeps): HttpServer {
     logger: d.logger,
     metrics: d.metrics,
     renderError: renderOtlpHttpError,
+    settings: c,
   });
   const app = server.app;
 
@@ -77,6 +79,7 @@ export function createOtlpHttpServer(d: OtlpHttpDeps): HttpServer {
       );
     }
     const authInfo = await authenticateHttp(d.auth(), req);
+    const limitKey = server.admitRequest(req, authInfo);
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const body = await decompressBody(raw, req.headers['content-encoding'], c.max_request_body_size);
     let decoded;
@@ -85,6 +88,7 @@ export function createOtlpHttpServer(d: OtlpHttpDeps): HttpServer {
       if (body.length === 0) throw new TributaryError(Errors.EMPTY_BODY, 'empty body: an OTLP/JSON request must be a JSON object');
       decoded = decodeOtlpJson(body.toString('utf8'));
     }
+    server.admitPoints(limitKey, countPoints(decoded.batch));
     const ctx = { client: httpClientInfo(req, c.include_metadata, authInfo), transport: 'http', receiver: d.id };
     const out = await exportDecoded(decoded, d.next, ctx, d.metrics);
     return send(reply, format, 200, encodeExportResponse(out.rejected, out.message), exportResponseJson(out.rejected, out.message));

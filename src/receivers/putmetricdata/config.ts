@@ -1,5 +1,6 @@
 import { bool, duration, endpoint, int, section, str, z } from '../../config/schema.js';
 import { serverTlsSchema, validateServerTls } from '../../config/tls.js';
+import { httpServerSettings, validateServerSettings } from '../helper/server-settings.js';
 import { LIMITS } from './limits.js';
 
 /**
@@ -59,6 +60,8 @@ export const putMetricDataReceiverSchema = section({
   tls: serverTlsSchema.optional(),
   /** Pass request headers (except Authorization) to processors as client metadata. */
   include_metadata: bool(false),
+  /** read_timeout, read_header_timeout, idle_timeout, rate_limit (key auth.<attribute> reads the access key's attributes). */
+  ...httpServerSettings,
 });
 
 export type PutMetricDataReceiverConfig = z.infer<typeof putMetricDataReceiverSchema>;
@@ -70,6 +73,7 @@ export function validatePutMetricDataReceiver(c: PutMetricDataReceiverConfig): s
   }
   out.push(...duplicateKeyIds(c.credentials).map((id) => `credentials: access_key_id "${id}" appears more than once`));
   out.push(...validateServerTls(c.tls, 'tls'));
+  out.push(...validateServerSettings(c));
   return out;
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthInfo, ClientInfo, Consumer, CreateSettings, Host, Receiver, RequestContext } from '../../component/component.js';
 import { Lifecycle } from '../../component/lifecycle.js';
+import { countPoints } from '../../model/metric.js';
 import { toAwsError } from '../../errors/transport.js';
 import { throttle } from '../../telemetry/logger.js';
 import { decompressBody } from '../helper/decompress.js';
@@ -53,13 +54,14 @@ export class PutMetricDataReceiver implements Receiver {
         maxBodyBytes: this.config.max_request_body_size,
         logger: this.set.logger,
         metrics: this.set.metrics,
+        settings: this.config,
         // Errors raised before the handler runs (body over the limit): answered in the request's protocol too.
         renderError: (req, reply, e) => sendError(reply, protocolOf(pathOf(req), req.headers), this.requestId(req), toAwsError(e.error)),
       });
       // One route for every path and method: Query and JSON clients POST to the endpoint's path (which may carry
       // a prefix when the gateway sits behind a proxy), CBOR clients to .../service/<target>/operation/<name>,
       // and anything else is answered in the protocol the request looks like.
-      server.app.all('/*', (req, reply) => this.handle(req, reply));
+      server.app.all('/*', (req, reply) => this.handle(server, req, reply));
       try {
         this.listening.push(await server.listen());
       } catch (err) {
@@ -82,7 +84,7 @@ export class PutMetricDataReceiver implements Receiver {
     return this.listening;
   }
 
-  private async handle(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  private async handle(server: HttpServer, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const receivedMs = Date.now();
     const url = req.raw.url ?? '/';
     const q = url.indexOf('?');
@@ -96,12 +98,14 @@ export class PutMetricDataReceiver implements Receiver {
         { method: req.method, url, rawHeaders: req.raw.rawHeaders, body: raw },
         { lookup: (id) => this.credentials.lookup(id), region: this.config.region, nowMs: receivedMs },
       );
+      const auth: AuthInfo = { authenticator: this.id, subject: credential.accessKeyId, attributes: credential.attributes };
+      const limitKey = server.admitRequest(req, auth);
       const body = await decompressBody(raw, first(req.headers['content-encoding']), this.config.max_request_body_size);
       const input = decodeOperation(protocol, path, req.headers, body, q < 0 ? '' : url.slice(q + 1));
       const read = readPutMetricData(input, receivedMs);
       if (!read.ok) throw read.error;
       const batch = this.mapper.map(read.request, credential.attributes, receivedMs);
-      const auth: AuthInfo = { authenticator: this.id, subject: credential.accessKeyId, attributes: credential.attributes };
+      server.admitPoints(limitKey, countPoints(batch));
       const ctx: RequestContext = { client: clientInfo(req, this.config.include_metadata, auth), transport: 'http', receiver: this.id };
       await this.next.consume(batch, ctx);
       if (read.request.entityFailure !== undefined) reply.header('x-amzn-failure-message', read.request.entityFailure);
