@@ -6,6 +6,9 @@ import { prometheusExporterFactory } from './exporters/prometheus/factory.js';
 import { prwExporterFactory } from './exporters/prometheusremotewrite/factory.js';
 import { fileStorageFactory } from './extensions/file_storage/factory.js';
 import { healthCheckFactory } from './extensions/health_check/factory.js';
+import { basicAuthFactory } from './extensions/basicauth/factory.js';
+import { bearerTokenAuthFactory } from './extensions/bearertokenauth/factory.js';
+import { mtlsAuthFactory } from './extensions/mtlsauth/factory.js';
 import { sigv4AuthFactory } from './extensions/sigv4auth/factory.js';
 import { batchProcessorFactory } from './processors/batch/factory.js';
 import { influxdbReceiverFactory } from './receivers/influxdb/factory.js';
@@ -25,6 +28,9 @@ export const BUILTIN_FACTORIES: readonly Factory[] = [
   healthCheckFactory,
   fileStorageFactory,
   sigv4AuthFactory,
+  bearerTokenAuthFactory,
+  basicAuthFactory,
+  mtlsAuthFactory,
 ] as Factory[];
 
 export function builtinRegistry(): Registry {
