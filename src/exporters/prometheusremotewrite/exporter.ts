@@ -10,7 +10,6 @@ import { MetricNamer } from '../../model/prom/naming.js';
 import { throttle } from '../../telemetry/logger.js';
 import { createDispatcher } from '../helper/http-client.js';
 import { MemoryQueue } from '../helper/memory-queue.js';
-import { snappyCompress } from '../helper/snappy.js';
 import type { PrwConfig } from './config.js';
 import { encodeRecord } from './record.js';
 import { ShardSender } from './sender.js';
@@ -119,7 +118,7 @@ export class PrwExporter implements Exporter {
     const t = this.translator.translate(batch);
     const pushes: Promise<void>[] = [];
     t.requests.forEach((reqs, shard) => {
-      for (const r of reqs) pushes.push(this.queues[shard].push(encodeRecord(r.items, snappyCompress(r.body))));
+      for (const r of reqs) pushes.push(this.queues[shard].push(encodeRecord(r.items, r.body)));
     });
     const results = await Promise.allSettled(pushes);
     const failed = results.find((r) => r.status === 'rejected');

@@ -29,6 +29,8 @@ export class Series {
     /** Labels without __name__, sorted. */
     readonly base: readonly Label[],
     readonly family: string,
+    /** The point attributes the series was made for (identity, for the order hint). */
+    readonly attrs?: Attributes,
   ) {
     this.plain = this.labels('');
     this.shardHash = hashBuffer(this.plain);
@@ -56,6 +58,8 @@ export class Series {
 export interface MetricContext {
   readonly family: string;
   readonly series: Map<Attributes, Series>;
+  /** The series of each point position in the last request (a hint, see translate.ts seriesOf). */
+  readonly order: Series[];
 }
 
 export interface ResourceContext {
@@ -95,7 +99,7 @@ export class SeriesRegistry {
   metric(r: ResourceContext, key: string, family: string): MetricContext {
     let m = r.metrics.get(key);
     if (m === undefined) {
-      m = { family, series: new Map() };
+      m = { family, series: new Map(), order: [] };
       r.metrics.set(key, m);
     }
     return m;
@@ -119,6 +123,7 @@ export class SeriesRegistry {
         for (const [a, s] of m.series) {
           if (s.lastUse <= cutoff) {
             m.series.delete(a);
+            m.order.length = 0;
             this.count--;
             this.evicted++;
           }

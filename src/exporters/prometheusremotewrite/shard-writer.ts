@@ -1,10 +1,13 @@
 import { ProtoWriter, varintSize } from '../../model/proto/writer.js';
+import { snappyCompress } from '../helper/snappy.js';
 import { type ExemplarOut, sampleFieldSize, writeExemplar, writeMetadata, writeSample } from './prompb.js';
 
 /**
  * Builds the WriteRequests of one shard. A request is closed when the next
  * series would push it past `maxBytes` (uncompressed), so requests stay
  * within the receiver's size limit (AMP: 1 MB) without a second pass.
+ * Closed requests are compressed straight from the writer's buffer, which
+ * is then reused: the uncompressed bytes are never copied.
  */
 export class ShardWriter {
   private readonly w = new ProtoWriter(64 * 1024);
@@ -83,8 +86,9 @@ export class ShardWriter {
     for (const [family, m] of this.metadata) writeMetadata(this.w, m.type, family, m.help, m.unit);
     this.metadata.clear();
     this.metadataBytes = 0;
-    this.requests.push({ body: this.w.detach(), items: this.items });
+    this.requests.push({ body: snappyCompress(this.w.view()), items: this.items });
     this.items = 0;
+    this.w.reset();
   }
 
   /** Takes the finished requests, leaving the writer empty. */

@@ -7,6 +7,7 @@ import { EXPECTED, collectSdkMetrics } from '../../test-kit/otel-sdk.js';
 import { batchOf, numberMetric } from '../../test-kit/batches.js';
 import { type DecodedSeries, decodeWriteRequest } from '../../test-kit/prompb-schema.js';
 import { encodeRequest } from '../../test-kit/otlp-client.js';
+import { snappyUncompress } from '../helper/snappy.js';
 import { SeriesRegistry } from './series.js';
 import { PrwTranslator, type TranslateOptions } from './translate.js';
 
@@ -30,7 +31,7 @@ function translator(o: Partial<TranslateOptions> = {}) {
 }
 
 function series(t: PrwTranslator, batch: MetricBatch): DecodedSeries[] {
-  return t.translate(batch).requests.flat().flatMap((r) => decodeWriteRequest(r.body).series);
+  return t.translate(batch).requests.flat().flatMap((r) => decodeWriteRequest(snappyUncompress(r.body)).series);
 }
 
 function find(all: DecodedSeries[], name: string, labels: Record<string, string> = {}): DecodedSeries[] {
@@ -99,7 +100,7 @@ describe('remote write translation of SDK data', () => {
   it('marks points without a recorded value with the staleness NaN bit pattern', () => {
     const { t } = translator();
     const b = decodeOtlpProto(encodeRequest({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'g', gauge: { dataPoints: [{ timeUnixNano: '1700000000000000000', flags: 1 }] } }] }] }] })).batch;
-    const req = t.translate(b).requests.flat()[0].body;
+    const req = snappyUncompress(t.translate(b).requests.flat()[0].body);
     expect(req.includes(Buffer.from([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]))).toBe(true);
   });
 
@@ -110,8 +111,9 @@ describe('remote write translation of SDK data', () => {
     const shardOf = new Map<string, number>();
     out.requests.forEach((reqs, shard) => {
       for (const r of reqs) {
-        expect(r.body.length).toBeLessThanOrEqual(4096);
-        const decoded = decodeWriteRequest(r.body).series;
+        const raw = snappyUncompress(r.body);
+        expect(raw.length).toBeLessThanOrEqual(4096);
+        const decoded = decodeWriteRequest(raw).series;
         expect(r.items).toBe(decoded.length);
         for (const s of decoded) shardOf.set(JSON.stringify(s.labels), shard);
       }
@@ -120,7 +122,7 @@ describe('remote write translation of SDK data', () => {
     expect(new Set(shardOf.values()).size).toBe(4);
     const again = t.translate(batchOf(metrics.map((m) => ({ ...m, points: { ...m.points, times: m.points.times.map((x, k) => (k % 2 === 0 ? x + 1_000_000 : x)) } } as typeof m))));
     again.requests.forEach((reqs, shard) => {
-      for (const r of reqs) for (const s of decodeWriteRequest(r.body).series) expect(shardOf.get(JSON.stringify(s.labels))).toBe(shard);
+      for (const r of reqs) for (const s of decodeWriteRequest(snappyUncompress(r.body)).series) expect(shardOf.get(JSON.stringify(s.labels))).toBe(shard);
     });
   });
 

@@ -50,7 +50,7 @@ export interface TranslateOptions {
 }
 
 export interface Translated {
-  /** Per shard, uncompressed WriteRequest bodies with their sample/histogram counts. */
+  /** Per shard, snappy-compressed WriteRequest bodies with their sample/histogram counts. */
   readonly requests: { body: Buffer; items: number }[][];
   /** Data points of the batch that were translated (for sent/failed counters). */
   readonly points: number;
@@ -135,9 +135,21 @@ export class PrwTranslator {
     return this.writers[s.shardHash % this.writers.length];
   }
 
-  private seriesOf(mctx: MetricContext, rctx: ResourceContext, res: Attributes, scope: Scope, attrs: Attributes): Series {
-    let s = mctx.series.get(attrs);
-    if (s === undefined) s = this.o.registry.add(mctx, attrs, this.newSeries(mctx, rctx, res, scope, attrs));
+  /**
+   * The series of point k with these attributes. Senders keep series in the
+   * same order from one request to the next, so the series at position k
+   * last time is checked first (an identity check on the interned set)
+   * before the map lookup.
+   */
+  private seriesOf(mctx: MetricContext, rctx: ResourceContext, res: Attributes, scope: Scope, attrs: Attributes, k: number): Series {
+    const order = mctx.order;
+    const hint = order[k] as Series | undefined;
+    let s: Series;
+    if (hint !== undefined && hint.attrs === attrs) s = hint;
+    else {
+      s = mctx.series.get(attrs) ?? this.o.registry.add(mctx, attrs, this.newSeries(mctx, rctx, res, scope, attrs));
+      if (k < 100_000) order[k] = s;
+    }
     s.lastUse = this.now;
     return s;
   }
@@ -149,7 +161,7 @@ export class PrwTranslator {
       if (this.o.excludeServiceAttributes) for (const k of SERVICE_KEYS) resourceAttributes = resourceAttributes.without(k);
     }
     const base = buildLabels({ attributes: attrs, resourceAttributes, scope, jobInstance: rctx.jobInstance, external: this.o.external });
-    return new Series(base, mctx.family);
+    return new Series(base, mctx.family, attrs);
   }
 
   /** Translates one metric; returns its latest point time (ms) for target_info. */
@@ -183,7 +195,7 @@ export class PrwTranslator {
     let i = 0;
     while (i < n) {
       const attrs = p.attributes[i];
-      const s = this.seriesOf(mctx, rctx, res, scope, attrs);
+      const s = this.seriesOf(mctx, rctx, res, scope, attrs, i);
       const w = this.writer(s);
       const ts = nsPairToMs(p.times[2 * i], p.times[2 * i + 1]);
       if (ts > latest) latest = ts;
@@ -237,7 +249,7 @@ export class PrwTranslator {
   private histograms(m: Metric, p: HistogramPoints, delta: boolean, mctx: MetricContext, rctx: ResourceContext, res: Attributes, scope: Scope): number {
     let latest = 0;
     for (let i = 0; i < p.length; i++) {
-      const s = this.seriesOf(mctx, rctx, res, scope, p.attributes[i]);
+      const s = this.seriesOf(mctx, rctx, res, scope, p.attributes[i], i);
       const ts = nsPairToMs(p.times[2 * i], p.times[2 * i + 1]);
       if (ts > latest) latest = ts;
       const stale = (p.flags[i] & FLAG_NO_RECORDED_VALUE) !== 0;
@@ -304,7 +316,7 @@ export class PrwTranslator {
   private expHistograms(m: Metric, p: ExpHistogramPoints, delta: boolean, mctx: MetricContext, rctx: ResourceContext, res: Attributes, scope: Scope): number {
     let latest = 0;
     for (let i = 0; i < p.length; i++) {
-      const s = this.seriesOf(mctx, rctx, res, scope, p.attributes[i]);
+      const s = this.seriesOf(mctx, rctx, res, scope, p.attributes[i], i);
       const ts = nsPairToMs(p.times[2 * i], p.times[2 * i + 1]);
       if (ts > latest) latest = ts;
       const stale = (p.flags[i] & FLAG_NO_RECORDED_VALUE) !== 0;
@@ -346,7 +358,7 @@ export class PrwTranslator {
   private summaries(m: Metric, p: SummaryPoints, mctx: MetricContext, rctx: ResourceContext, res: Attributes, scope: Scope): number {
     let latest = 0;
     for (let i = 0; i < p.length; i++) {
-      const s = this.seriesOf(mctx, rctx, res, scope, p.attributes[i]);
+      const s = this.seriesOf(mctx, rctx, res, scope, p.attributes[i], i);
       const ts = nsPairToMs(p.times[2 * i], p.times[2 * i + 1]);
       if (ts > latest) latest = ts;
       if (!this.accept(s, ts, m.name)) continue;
