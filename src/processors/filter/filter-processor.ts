@@ -1,4 +1,4 @@
-import type { Consumer, CreateSettings, Processor, RequestContext } from '../../component/component.js';
+import type { ClientInfo, Consumer, CreateSettings, Processor, RequestContext } from '../../component/component.js';
 import type { Attributes } from '../../model/attributes.js';
 import { withPoints } from '../../model/batch.js';
 import type { Metric, MetricBatch, Resource, ResourceMetrics, Scope, ScopeMetrics } from '../../model/metric.js';
@@ -66,30 +66,30 @@ export class FilterProcessor implements Processor {
   async shutdown(): Promise<void> {}
 
   consume(batch: MetricBatch, ctx: RequestContext): Promise<void> {
-    const kept = this.filter(batch);
+    const kept = this.filter(batch, ctx.client);
     if (kept.resourceMetrics.length === 0) return Promise.resolve();
     return this.next.consume(kept, ctx);
   }
 
   /** Returns the batch itself when nothing is dropped. */
-  filter(batch: MetricBatch): MetricBatch {
+  filter(batch: MetricBatch, client: ClientInfo = {}): MetricBatch {
     if (this.legacy === undefined && this.metricConds.length === 0 && this.pointConds.length === 0) return batch;
     let changed = false;
     const rms: ResourceMetrics[] = [];
     for (const rm of batch.resourceMetrics) {
-      const out = this.filterResource(rm);
+      const out = this.filterResource(rm, client);
       if (out !== rm) changed = true;
       if (out !== undefined) rms.push(out);
     }
     return changed ? { resourceMetrics: rms } : batch;
   }
 
-  private filterResource(rm: ResourceMetrics): ResourceMetrics | undefined {
+  private filterResource(rm: ResourceMetrics, client: ClientInfo): ResourceMetrics | undefined {
     if (this.legacy?.dropsResource(rm.resource.attributes)) return undefined;
     let changed = false;
     const scopes: ScopeMetrics[] = [];
     for (const sm of rm.scopeMetrics) {
-      const out = this.filterScope(sm, rm.resource);
+      const out = this.filterScope(sm, rm.resource, client);
       if (out !== sm) changed = true;
       if (out !== undefined) scopes.push(out);
     }
@@ -97,11 +97,11 @@ export class FilterProcessor implements Processor {
     return changed ? { ...rm, scopeMetrics: scopes } : rm;
   }
 
-  private filterScope(sm: ScopeMetrics, resource: Resource): ScopeMetrics | undefined {
+  private filterScope(sm: ScopeMetrics, resource: Resource, client: ClientInfo): ScopeMetrics | undefined {
     let changed = false;
     const metrics: Metric[] = [];
     for (const m of sm.metrics) {
-      const out = this.filterMetric(m, resource, sm.scope);
+      const out = this.filterMetric(m, resource, sm.scope, client);
       if (out !== m) changed = true;
       if (out !== undefined) metrics.push(out);
     }
@@ -109,9 +109,9 @@ export class FilterProcessor implements Processor {
     return changed ? { ...sm, metrics } : sm;
   }
 
-  private filterMetric(m: Metric, resource: Resource, scope: Scope): Metric | undefined {
+  private filterMetric(m: Metric, resource: Resource, scope: Scope, client: ClientInfo): Metric | undefined {
     if (this.legacy?.dropsMetric(m.name)) return undefined;
-    const target = { resource, scope, metric: m, index: 0 };
+    const target = { resource, scope, client, metric: m, index: 0 };
     for (const c of this.metricConds) if (c.eval(target)) return undefined;
     if (this.pointConds.length === 0) return m;
     const n = m.points.length;

@@ -93,6 +93,13 @@ describe('OTTL condition subset', () => {
     expect(checkCondition(src, ctx)).toContain(message);
   });
 
+  it('reads the request context with request["k"]', () => {
+    const c = parseCondition('request["x-tenant"] == "acme" and request["auth.site"] == "paris" and request["absent"] == nil', 'resource');
+    const client = { metadata: new Map([['x-tenant', ['acme', 'other']]]), auth: { authenticator: 'a', subject: 's', attributes: { site: 'paris' } } };
+    expect(c.eval({ resource, client })).toBe(true);
+    expect(c.eval({ resource, client: {} })).toBe(false);
+  });
+
   it('reads the routing statement form', () => {
     expect(routeStatementCondition('route() where resource.attributes["tenant"] == "a"')).toBe('resource.attributes["tenant"] == "a"');
     expect(routeStatementCondition('set(x, 1)')).toBeUndefined();

@@ -1,6 +1,8 @@
+import type { ClientInfo } from '../../component/component.js';
 import { type AnyValue, anyValueEqual, anyValueToString } from '../../model/any-value.js';
 import type { Attributes } from '../../model/attributes.js';
 import { type Metric, MetricType, type Points, type Resource, type Scope, temporalityOf } from '../../model/metric.js';
+import { contextValues, parseContextKey } from './context-value.js';
 import { compileGoRegexp } from './go-regexp.js';
 
 /**
@@ -20,6 +22,9 @@ import { compileGoRegexp } from './go-regexp.js';
  *     `instrumentation_scope.version`, `instrumentation_scope.attributes["k"]`
  *   datapoint: `attributes["k"]`, `metric.<any metric path>`, `value_double`,
  *     `value_int`, `count`, `sum`, `flags`, plus the resource and scope paths
+ *   every context: `request["k"]`, the request context as the routing
+ *     connector reads it (a header with include_metadata, or `auth.<name>`,
+ *     `client.address`; the first value, or nil)
  *
  * Anything else is rejected when the config loads, with an error naming the
  * unsupported construct. A missing attribute reads as `nil`; comparing values
@@ -31,6 +36,8 @@ export type OttlContext = 'resource' | 'metric' | 'datapoint';
 /** What a condition is evaluated against; `index` is the point (datapoint context only). */
 export interface OttlTarget {
   resource: Resource;
+  /** The request context, for `request["k"]`. */
+  client?: ClientInfo;
   scope?: Scope;
   metric?: Metric;
   index?: number;
@@ -360,11 +367,11 @@ interface PathGetter {
 }
 
 const SUPPORTED_PATHS: Record<OttlContext, string> = {
-  resource: 'attributes["k"], resource.attributes["k"]',
+  resource: 'attributes["k"], resource.attributes["k"], request["k"]',
   metric:
-    'name, description, unit, type, aggregation_temporality, is_monotonic, resource.attributes["k"], instrumentation_scope.name, instrumentation_scope.version, instrumentation_scope.attributes["k"]',
+    'name, description, unit, type, aggregation_temporality, is_monotonic, resource.attributes["k"], instrumentation_scope.name, instrumentation_scope.version, instrumentation_scope.attributes["k"], request["k"]',
   datapoint:
-    'attributes["k"], value_double, value_int, count, sum, flags, metric.name, metric.description, metric.unit, metric.type, metric.aggregation_temporality, metric.is_monotonic, resource.attributes["k"], instrumentation_scope.name, instrumentation_scope.version, instrumentation_scope.attributes["k"]',
+    'attributes["k"], value_double, value_int, count, sum, flags, metric.name, metric.description, metric.unit, metric.type, metric.aggregation_temporality, metric.is_monotonic, resource.attributes["k"], instrumentation_scope.name, instrumentation_scope.version, instrumentation_scope.attributes["k"], request["k"]',
 };
 
 function attr(of: (t: OttlTarget) => Attributes | undefined, key: string): Getter {
@@ -375,6 +382,10 @@ function resolvePath(ctx: OttlContext, name: string, key: string | undefined): P
   const plain = (get: Getter): PathGetter => ({ get, readsPointValues: false });
   const own = name.startsWith(`${ctx}.`) ? name.slice(ctx.length + 1) : name;
   // Paths every context shares.
+  if (name === 'request' && key !== undefined) {
+    const ck = parseContextKey(key);
+    return plain((t) => (t.client === undefined ? null : (contextValues(t.client, ck)[0] ?? null)));
+  }
   if (key !== undefined && (name === 'resource.attributes' || (ctx === 'resource' && own === 'attributes'))) return plain(attr((t) => t.resource.attributes, key));
   if (ctx === 'resource') return undefined;
   if (key !== undefined && name === 'instrumentation_scope.attributes') return plain(attr((t) => t.scope?.attributes, key));
