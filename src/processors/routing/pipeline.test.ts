@@ -2,13 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Consumer, ExporterFactory, ReceiverFactory } from '../../component/component.js';
 import { Registry } from '../../component/registry.js';
 import { BUILTIN_FACTORIES } from '../../components.js';
-import { ConfigError } from '../../config/config-error.js';
-import { buildGatewayConfig } from '../../config/gateway-config.js';
-import { loadConfig } from '../../config/load.js';
 import { section, z } from '../../config/schema.js';
 import { appendBatch } from '../../model/batch.js';
 import { buildGraph, startAll, startOrder } from '../../pipeline/graph.js';
 import { batchOf, numberMetric } from '../../test-kit/batches.js';
+import { buildConfigYaml, configProblems } from '../../test-kit/config.js';
 import { SinkConsumer } from '../../test-kit/consumers.js';
 import { testHost } from '../../test-kit/settings.js';
 import { silentLogger } from '../../telemetry/logger.js';
@@ -49,20 +47,8 @@ const handReceiver: ReceiverFactory<object> = {
 
 const registry = () => new Registry([...BUILTIN_FACTORIES.filter((f) => f.type !== 'routing'), routingProcessorFactory, captureExporter, handReceiver]);
 
-async function build(yaml: string) {
-  const { raw } = await loadConfig([`yaml:${yaml}`], { env: {} });
-  return buildGatewayConfig(raw, registry());
-}
-
-async function problems(yaml: string): Promise<readonly string[]> {
-  try {
-    await build(yaml);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('config was accepted');
-}
+const build = (yaml: string) => buildConfigYaml(yaml, registry());
+const problems = (yaml: string) => configProblems(yaml, registry());
 
 const COMPONENTS = `
 receivers: {hand: }
