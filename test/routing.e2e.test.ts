@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXPECTED, recordStandardMeasurements } from '../src/test-kit/otel-sdk.js';
+import { EXPECTED } from '../src/test-kit/otel-sdk.js';
 import { type GatewayProcess, startGateway } from './kit/gateway.js';
 import { freePorts, waitUntil } from './kit/ports.js';
 import { type PrometheusPeer, type PromResult, startPrometheus } from './kit/prometheus.js';
-import { sdkClient } from './kit/sdk-client.js';
+import { sendStandardOnce } from './kit/sdk-client.js';
 import { type VictoriaPeer, startVictoria } from './kit/victoria.js';
 
 /**
@@ -61,13 +61,8 @@ afterAll(async () => {
   expect(code).toBe(0);
 });
 
-async function send(protocol: 'grpc' | 'http/protobuf', runId: string, headers: Record<string, string>): Promise<void> {
-  const client = sdkClient({ protocol, endpoint: protocol === 'grpc' ? grpcEp : httpEp, temporality: 'cumulative', runId, headers });
-  recordStandardMeasurements(client.provider);
-  await client.flush();
-  await client.shutdown();
-  expect(client.tee.exported.length).toBeGreaterThan(0);
-  expect(client.tee.exported.filter((e) => !e.ok).map((e) => e.error?.message)).toEqual([]);
+function send(protocol: 'grpc' | 'http/protobuf', runId: string, headers: Record<string, string>): Promise<void> {
+  return sendStandardOnce({ protocol, endpoint: protocol === 'grpc' ? grpcEp : httpEp, temporality: 'cumulative', runId, headers });
 }
 
 type Peer = { query(q: string): Promise<PromResult[]> };

@@ -90,3 +90,13 @@ export function sdkClient(o: SdkClientOptions): SdkClient {
 }
 
 export { recordStandardMeasurements };
+
+/** One export of the standard measurements; throws if the SDK reports a failed export. */
+export async function sendStandardOnce(o: SdkClientOptions): Promise<void> {
+  const client = sdkClient(o);
+  recordStandardMeasurements(client.provider);
+  await client.flush();
+  await client.shutdown();
+  const failed = client.tee.exported.filter((e) => !e.ok).map((e) => e.error?.message);
+  if (client.tee.exported.length === 0 || failed.length > 0) throw new Error(`the SDK export failed: ${failed.join('; ') || 'nothing was exported'}`);
+}
