@@ -2,7 +2,7 @@ import type { ClientInfo, Consumer, CreateSettings, Processor, RequestContext } 
 import type { Attributes } from '../../model/attributes.js';
 import { withPoints } from '../../model/batch.js';
 import type { Metric, MetricBatch, Resource, ResourceMetrics, Scope, ScopeMetrics } from '../../model/metric.js';
-import { selectPoints } from '../../model/points.js';
+import { keepPoints } from '../../model/points.js';
 import { AttributesMatcher, type MatchType, StringMatcher } from '../helper/match.js';
 import { type Condition, parseCondition } from '../helper/ottl.js';
 import type { FilterConfig, LegacyMatch } from './config.js';
@@ -140,6 +140,6 @@ export class FilterProcessor implements Processor {
     }
     if (kept === n && n > 0) return m;
     if (kept === 0) return undefined;
-    return withPoints(m, selectPoints(m.points, (i) => keep[i] === 1));
+    return withPoints(m, keepPoints(m.points, keep, kept));
   }
 }

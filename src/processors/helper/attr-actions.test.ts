@@ -101,6 +101,17 @@ describe('attribute actions', () => {
     expect(out).toBe(Attributes.fromObject({ env: 'prod', host: 'h1' }));
   });
 
+  it('remembers results across batches, separately for each request context', () => {
+    const a = new AttrActions(actionsSchema.parse([{ key: 'tenant', from_context: 'x-tenant', action: 'upsert' }]));
+    const ctx = (t?: string): ClientInfo => ({ metadata: new Map(t === undefined ? [] : [['x-tenant', [t]]]) });
+    const x = Attributes.fromObject({ host: 'h1' });
+    const first = a.forBatch(ctx('a'))(x);
+    expect(a.forBatch(ctx('a'))(x)).toBe(first);
+    expect(a.forBatch(ctx('b'))(x).toObject()).toEqual({ host: 'h1', tenant: 'b' });
+    expect(a.forBatch(ctx())(x)).toBe(x);
+    expect(a.forBatch(ctx('a'))(x).toObject()).toEqual({ host: 'h1', tenant: 'a' });
+  });
+
   it('returns the input set itself when nothing changes', () => {
     const a = new AttrActions(actionsSchema.parse([{ key: 'env', value: 'prod', action: 'update' }]));
     const x = Attributes.fromObject({ host: 'h1' });

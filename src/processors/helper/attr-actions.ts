@@ -127,7 +127,11 @@ function compile(a: ActionConfig): Compiled {
   }
 }
 
-/** A working copy of an attribute set: parallel arrays, turned back into an interned set once at the end. */
+/**
+ * A working copy of an attribute set: parallel arrays kept sorted by key (as
+ * interned sets are), so that turning it back into an interned set at the end
+ * needs no sort.
+ */
 class Working {
   readonly keys: string[];
   readonly values: AnyValue[];
@@ -143,11 +147,13 @@ class Working {
   }
 
   set(k: string, v: AnyValue): void {
-    const i = this.keys.indexOf(k);
-    if (i >= 0) this.values[i] = v;
+    const keys = this.keys;
+    let i = 0;
+    while (i < keys.length && keys[i] < k) i++;
+    if (keys[i] === k) this.values[i] = v;
     else {
-      this.keys.push(k);
-      this.values.push(v);
+      keys.splice(i, 0, k);
+      this.values.splice(i, 0, v);
     }
     this.changed = true;
   }
@@ -169,17 +175,26 @@ export class AttrActions {
     this.usesContext = this.actions.some((a) => 'source' in a && 'ctx' in a.source);
   }
 
+  private readonly results = new ResultCache();
+
   /**
    * Returns a function for one batch (one request context) that maps an
-   * input set to its output, remembering each distinct input it has seen.
+   * input set to its output, remembering each distinct input it has seen,
+   * in this batch and (bounded) across batches: the same series come back
+   * with every export, so in steady state the actions hardly ever run.
    */
   forBatch(client: ClientInfo): (a: Attributes) => Attributes {
     const ctxValues = this.actions.map((a) => ('source' in a && 'ctx' in a.source ? contextValue(client, a.source.ctx) : undefined));
+    const signature = this.usesContext ? ctxValues.map((v) => (v === undefined ? '\u0001' : v)).join('\u0000') : '';
     const memo = new Map<Attributes, Attributes>();
     return (a) => {
       let out = memo.get(a);
       if (out === undefined) {
-        out = this.apply(a, ctxValues);
+        out = this.results.get(signature, a);
+        if (out === undefined) {
+          out = this.apply(a, ctxValues);
+          this.results.set(signature, a, out);
+        }
         memo.set(a, out);
       }
       return out;
@@ -225,6 +240,40 @@ export class AttrActions {
       }
     });
     return w.changed ? Attributes.of(w.keys, w.values) : a;
+  }
+}
+
+/**
+ * Results by request-context signature and input set, across batches, in two
+ * generations as the intern table keeps its sets: when the current one is
+ * full the previous one is dropped, and what is still in use moves forward.
+ * Entries refer to interned sets only, so the cost is the map entries.
+ */
+class ResultCache {
+  private current = new Map<string, Map<Attributes, Attributes>>();
+  private previous = new Map<string, Map<Attributes, Attributes>>();
+  private size = 0;
+
+  constructor(private readonly capacity = 16_384) {}
+
+  get(signature: string, a: Attributes): Attributes | undefined {
+    const hit = this.current.get(signature)?.get(a);
+    if (hit !== undefined) return hit;
+    const old = this.previous.get(signature)?.get(a);
+    if (old !== undefined) this.set(signature, a, old);
+    return old;
+  }
+
+  set(signature: string, a: Attributes, out: Attributes): void {
+    if (this.size >= this.capacity) {
+      this.previous = this.current;
+      this.current = new Map();
+      this.size = 0;
+    }
+    let m = this.current.get(signature);
+    if (m === undefined) this.current.set(signature, (m = new Map()));
+    m.set(a, out);
+    this.size++;
   }
 }
 

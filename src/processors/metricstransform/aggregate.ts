@@ -19,24 +19,34 @@ export function aggregatePoints(m: Metric, agg: AggregationType, relabel: (a: At
   const p = m.points;
   if (p.kind === 'summary') return undefined;
   const byStart = temporalityOf(m) === Temporality.Delta;
-  const keyOf = new Map<Attributes, { attrs: Attributes; key: string }>();
-  const groups = new Map<string, number[]>();
+  // New attribute set -> small id, by content (equal content is one group even if interning handed out two objects).
+  const idOf = new Map<Attributes, number>();
+  const idByContent = new Map<string, number>();
+  // Group keys are built from small numbers in nested maps: no string per point.
+  const times = new PairIndex();
+  const starts = new PairIndex();
+  const withStart = new PairIndex();
+  const withShape = new PairIndex();
+  const groupOf = new PairIndex();
+  const groups: number[][] = [];
   const attrsOf: Attributes[] = new Array(p.length);
+  const shapes = p.kind === 'number' ? undefined : new ShapeKeys(p);
   for (let i = 0; i < p.length; i++) {
-    const a = p.attributes[i];
-    let k = keyOf.get(a);
-    if (k === undefined) {
-      const attrs = relabel(a);
-      k = { attrs, key: contentKey(attrs) };
-      keyOf.set(a, k);
+    const a = relabel(p.attributes[i]);
+    attrsOf[i] = a;
+    let id = idOf.get(a);
+    if (id === undefined) {
+      const content = contentKey(a);
+      id = idByContent.get(content) ?? idByContent.size;
+      idByContent.set(content, id);
+      idOf.set(a, id);
     }
-    attrsOf[i] = k.attrs;
-    let key = `${k.key}\u0002${p.times[2 * i]},${p.times[2 * i + 1]}`;
-    if (byStart) key += `,${p.startTimes[2 * i]},${p.startTimes[2 * i + 1]}`;
-    if (p.kind !== 'number') key += shapeKey(p, i);
-    const g = groups.get(key);
-    if (g === undefined) groups.set(key, [i]);
-    else g.push(i);
+    let k = times.of(p.times[2 * i + 1], p.times[2 * i]);
+    if (byStart) k = withStart.of(k, starts.of(p.startTimes[2 * i + 1], p.startTimes[2 * i]));
+    if (shapes !== undefined) k = withShape.of(k, shapes.of(i));
+    const g = groupOf.of(id, k);
+    if (g === groups.length) groups.push([i]);
+    else groups[g].push(i);
   }
   switch (p.kind) {
     case 'number':
@@ -45,6 +55,20 @@ export function aggregatePoints(m: Metric, agg: AggregationType, relabel: (a: At
       return mergeHistograms(p, groups, attrsOf);
     case 'exphistogram':
       return mergeExpHistograms(p, groups, attrsOf);
+  }
+}
+
+/** Dense indices for pairs of numbers, in order of first appearance. */
+class PairIndex {
+  private readonly byFirst = new Map<number, Map<number, number>>();
+  private n = 0;
+
+  of(a: number, b: number): number {
+    let m = this.byFirst.get(a);
+    if (m === undefined) this.byFirst.set(a, (m = new Map()));
+    let i = m.get(b);
+    if (i === undefined) m.set(b, (i = this.n++));
+    return i;
   }
 }
 
@@ -63,10 +87,55 @@ function valueKey(v: AnyValue): string {
   return `j${JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x instanceof Uint8Array ? Array.from(x) : x))}`;
 }
 
-function shapeKey(p: HistogramPoints | ExpHistogramPoints, i: number): string {
-  const head = `|${p.has[i] & 6},${p.flags[i]}`;
-  if (p.kind === 'histogram') return `${head}|${Array.from(p.bounds.subarray(p.boundStart[i], p.boundStart[i + 1])).join(',')}`;
-  return `${head}|${p.scales[i]},${p.posOffsets[i]},${p.posStart[i + 1] - p.posStart[i]},${p.negOffsets[i]},${p.negStart[i + 1] - p.negStart[i]}`;
+/**
+ * What must also be equal for distribution points to merge: which of min and
+ * max they have, flags, and the bucket layout (explicit bounds, or scale,
+ * offsets and bucket counts). Points of one metric nearly always share a
+ * layout, so the string of the previous point is reused when it matches.
+ */
+class ShapeKeys {
+  private prev = -1;
+  private prevIndex = 0;
+  private readonly index = new Map<string, number>();
+
+  constructor(private readonly p: HistogramPoints | ExpHistogramPoints) {}
+
+  /** A small number, equal for points of the same shape. */
+  of(i: number): number {
+    if (this.prev < 0 || !this.sameShape(this.prev, i)) {
+      const key = this.build(i);
+      let n = this.index.get(key);
+      if (n === undefined) this.index.set(key, (n = this.index.size));
+      this.prevIndex = n;
+      this.prev = i;
+    }
+    return this.prevIndex;
+  }
+
+  private build(i: number): string {
+    const p = this.p;
+    const head = `|${p.has[i] & 6},${p.flags[i]}`;
+    if (p.kind === 'histogram') return `${head}|${Array.from(p.bounds.subarray(p.boundStart[i], p.boundStart[i + 1])).join(',')}`;
+    return `${head}|${p.scales[i]},${p.posOffsets[i]},${p.posStart[i + 1] - p.posStart[i]},${p.negOffsets[i]},${p.negStart[i + 1] - p.negStart[i]}`;
+  }
+
+  private sameShape(j: number, i: number): boolean {
+    const p = this.p;
+    if ((p.has[i] & 6) !== (p.has[j] & 6) || p.flags[i] !== p.flags[j]) return false;
+    if (p.kind === 'exphistogram') {
+      return (
+        p.scales[i] === p.scales[j] &&
+        p.posOffsets[i] === p.posOffsets[j] &&
+        p.negOffsets[i] === p.negOffsets[j] &&
+        p.posStart[i + 1] - p.posStart[i] === p.posStart[j + 1] - p.posStart[j] &&
+        p.negStart[i + 1] - p.negStart[i] === p.negStart[j + 1] - p.negStart[j]
+      );
+    }
+    const n = p.boundStart[i + 1] - p.boundStart[i];
+    if (n !== p.boundStart[j + 1] - p.boundStart[j]) return false;
+    for (let k = 0; k < n; k++) if (p.bounds[p.boundStart[i] + k] !== p.bounds[p.boundStart[j] + k]) return false;
+    return true;
+  }
 }
 
 function earliestStart(into: Uint32Array, j: number, from: Uint32Array, i: number): void {
@@ -76,9 +145,9 @@ function earliestStart(into: Uint32Array, j: number, from: Uint32Array, i: numbe
   }
 }
 
-function mergeNumbers(p: NumberPoints, groups: Map<string, number[]>, attrsOf: Attributes[], agg: AggregationType): NumberPoints {
+function mergeNumbers(p: NumberPoints, groups: readonly number[][], attrsOf: Attributes[], agg: AggregationType): NumberPoints {
   const b = new NumberBuilder();
-  for (const idx of groups.values()) {
+  for (const idx of groups) {
     const first = idx[0];
     appendNumber(b, p, first, attrsOf[first]);
     const j = b.n - 1;
@@ -98,9 +167,9 @@ function mergeNumbers(p: NumberPoints, groups: Map<string, number[]>, attrsOf: A
   return b.finish();
 }
 
-function mergeHistograms(p: HistogramPoints, groups: Map<string, number[]>, attrsOf: Attributes[]): HistogramPoints {
+function mergeHistograms(p: HistogramPoints, groups: readonly number[][], attrsOf: Attributes[]): HistogramPoints {
   const b = new HistogramBuilder();
-  for (const idx of groups.values()) {
+  for (const idx of groups) {
     const first = idx[0];
     appendHistogram(b, p, first, attrsOf[first]);
     const j = b.n - 1;
@@ -117,9 +186,9 @@ function mergeHistograms(p: HistogramPoints, groups: Map<string, number[]>, attr
   return b.finish();
 }
 
-function mergeExpHistograms(p: ExpHistogramPoints, groups: Map<string, number[]>, attrsOf: Attributes[]): ExpHistogramPoints {
+function mergeExpHistograms(p: ExpHistogramPoints, groups: readonly number[][], attrsOf: Attributes[]): ExpHistogramPoints {
   const b = new ExpHistogramBuilder();
-  for (const idx of groups.values()) {
+  for (const idx of groups) {
     const first = idx[0];
     appendExpHistogram(b, p, first, attrsOf[first]);
     const j = b.n - 1;

@@ -1,5 +1,6 @@
-import type { Attributes } from '../../model/attributes.js';
-import { clonePoints, selectPoints } from '../../model/points.js';
+import type { AnyValue } from '../../model/any-value.js';
+import { Attributes } from '../../model/attributes.js';
+import { clonePoints, keepPoints } from '../../model/points.js';
 import type { Exemplar, Metric, Points } from '../../model/metric.js';
 import { withPoints } from '../../model/batch.js';
 import { aggregatePoints } from './aggregate.js';
@@ -35,8 +36,17 @@ function relabelInPlace(m: Metric, memo: Map<Attributes, Attributes>, f: (a: Att
   return m;
 }
 
-function aggregated(m: Metric, agg: AggregationType, f: (a: Attributes) => Attributes): Metric {
-  const p = aggregatePoints(m, agg, f);
+/** Aggregates with the relabelling memoised per distinct attribute set for the batch. */
+function aggregated(m: Metric, memo: Map<Attributes, Attributes>, agg: AggregationType, f: (a: Attributes) => Attributes): Metric {
+  const relabel = (a: Attributes): Attributes => {
+    let out = memo.get(a);
+    if (out === undefined) {
+      out = f(a);
+      memo.set(a, out);
+    }
+    return out;
+  };
+  const p = aggregatePoints(m, agg, relabel);
   return p === undefined ? m : withPoints(m, p);
 }
 
@@ -70,22 +80,33 @@ export function compileOperation(op: OperationConfig): Operation {
       const value = op.label_value!;
       return (m) => {
         const attrs = m.points.attributes;
-        const keep = (i: number) => str(attrs[i], label) !== value;
+        const keep = new Uint8Array(attrs.length);
         let kept = 0;
-        for (let i = 0; i < attrs.length; i++) if (keep(i)) kept++;
+        for (let i = 0; i < attrs.length; i++) {
+          if (str(attrs[i], label) !== value) {
+            keep[i] = 1;
+            kept++;
+          }
+        }
         if (kept === attrs.length) return m;
-        return kept === 0 ? undefined : withPoints(m, selectPoints(m.points, keep));
+        return kept === 0 ? undefined : withPoints(m, keepPoints(m.points, keep, kept));
       };
     }
     case 'aggregate_labels': {
       const keep = new Set(op.label_set);
       const agg = op.aggregation_type as AggregationType;
-      return (m) =>
-        aggregated(m, agg, (a) => {
+      return (m, memo) =>
+        aggregated(m, memo, agg, (a) => {
           if (a.keys.every((k) => keep.has(k))) return a;
-          let out = a;
-          for (const k of a.keys) if (!keep.has(k)) out = out.without(k);
-          return out;
+          const keys: string[] = [];
+          const values: AnyValue[] = [];
+          a.keys.forEach((k, i) => {
+            if (keep.has(k)) {
+              keys.push(k);
+              values.push(a.values[i]);
+            }
+          });
+          return Attributes.of(keys, values);
         });
     }
     case 'aggregate_label_values': {
@@ -93,8 +114,8 @@ export function compileOperation(op: OperationConfig): Operation {
       const from = new Set(op.aggregated_values);
       const to = op.new_value!;
       const agg = op.aggregation_type as AggregationType;
-      return (m) =>
-        aggregated(m, agg, (a) => {
+      return (m, memo) =>
+        aggregated(m, memo, agg, (a) => {
           const v = str(a, label);
           return v !== undefined && from.has(v) ? a.with(label, to) : a;
         });
