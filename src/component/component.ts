@@ -103,6 +103,13 @@ export interface CreateSettings {
   readonly metrics: SelfMetrics;
   /** The pipeline this instance belongs to (processors are created per pipeline). */
   readonly pipeline?: string;
+  /**
+   * Processors only: the pipeline's exporters by id, each counted as the
+   * pipeline counts it, for a processor that sends parts of a batch straight
+   * to some of them instead of handing everything to `next` (routing). Its
+   * factory names them in `routesTo`.
+   */
+  readonly exporters?: ReadonlyMap<string, Consumer>;
 }
 
 export type Stability = 'development' | 'alpha' | 'beta' | 'stable';
@@ -125,6 +132,13 @@ export interface ReceiverFactory<C = unknown> extends FactoryBase<C> {
 
 export interface ProcessorFactory<C = unknown> extends FactoryBase<C> {
   readonly kind: 'processor';
+  /**
+   * For a processor that sends data straight to exporters (routing): the
+   * exporter ids its config names. The config check requires each to be in
+   * the pipeline's `exporters` list (so it is started, stopped and counted
+   * like any other) and the processor to be the pipeline's last.
+   */
+  routesTo?(config: C): readonly string[];
   create(settings: CreateSettings, config: C, next: Consumer): Processor;
 }
 

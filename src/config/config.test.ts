@@ -1,26 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { builtinRegistry } from '../components.js';
-import { ConfigError } from './config-error.js';
 import { expandEnv } from './expand.js';
-import { buildGatewayConfig } from './gateway-config.js';
 import { loadConfig } from './load.js';
 import { mergeConfigs } from './merge.js';
 import { parseDuration } from './schema.js';
+import { buildConfigYaml, configProblems } from '../test-kit/config.js';
 
-async function build(yaml: string, env: Record<string, string> = {}) {
-  const { raw } = await loadConfig([`yaml:${yaml}`], { env });
-  return buildGatewayConfig(raw, builtinRegistry());
-}
-
-async function problems(yaml: string): Promise<readonly string[]> {
-  try {
-    await build(yaml);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('config was accepted');
-}
+const build = (yaml: string, env: Record<string, string> = {}) => buildConfigYaml(yaml, builtinRegistry(), env);
+const problems = (yaml: string) => configProblems(yaml);
 
 const PIPE = `
 service:

@@ -159,8 +159,29 @@ function checkPipeline(
   check('receiver', p.receivers);
   check('processor', p.processors);
   check('exporter', p.exporters);
+  checkRoutes(path, p, components, problems);
   if (p.receivers.length === 0) problems.push(`${path}::receivers: a pipeline needs at least one receiver`);
   if (p.exporters.length === 0) problems.push(`${path}::exporters: a pipeline needs at least one exporter`);
   if (problems.length > before || refsInvalid) return undefined;
   return { name, receivers: p.receivers, processors: p.processors, exporters: p.exporters };
+}
+
+/**
+ * A processor that routes (its factory has routesTo) sends straight to
+ * exporters: they must be in the pipeline's exporters list, so that they are
+ * built, started, stopped and counted like any other, and nothing may follow
+ * it, since it does not hand data to a next processor.
+ */
+function checkRoutes(path: string, p: PipelineSection, components: Record<Kind, Map<string, ComponentConfig>>, problems: string[]): void {
+  p.processors.forEach((ref, i) => {
+    const c = components.processor.get(ref);
+    if (c === undefined || c.factory.kind !== 'processor' || c.factory.routesTo === undefined) return;
+    const at = `${path}::processors::${i}`;
+    if (i !== p.processors.length - 1) problems.push(`${at}: processor "${ref}" routes data to exporters itself, so it must be the last processor of the pipeline`);
+    for (const e of new Set(c.factory.routesTo(c.config))) {
+      if (!p.exporters.includes(e)) {
+        problems.push(`${at}: processor "${ref}" routes to exporter "${e}", which is not in this pipeline's exporters; add it to ${path}::exporters`);
+      }
+    }
+  });
 }

@@ -20,18 +20,25 @@ export function fanout(consumers: readonly Consumer[]): Consumer {
     async consume(batch: MetricBatch, ctx: RequestContext): Promise<void> {
       // Copies are made before any consumer runs, so no consumer sees another's changes.
       const inputs = needsCopy.map((copy) => (copy ? cloneBatch(batch) : batch));
-      const results = await Promise.allSettled(consumers.map((c, i) => c.consume(inputs[i], ctx)));
-      const errors = results.flatMap((r) => (r.status === 'rejected' ? [asTributaryError(r.reason)] : []));
-      if (errors.length === 0) return;
-      if (errors.length === 1) throw errors[0];
-      // Retryable if any part can succeed later, as the Collector combines consumer errors.
-      const retryable = errors.find((e) => e.retryable);
-      const msg = errors.map((e) => e.message).join('; ');
-      if (retryable !== undefined) {
-        const retryAfterMs = Math.max(...errors.map((e) => e.retryAfterMs ?? 0)) || undefined;
-        throw new TributaryError(retryable.def, msg, { retryAfterMs });
-      }
-      throw new TributaryError(errors[0].def ?? Errors.EXPORT_PERMANENT, msg);
+      combineResults(await Promise.allSettled(consumers.map((c, i) => c.consume(inputs[i], ctx))));
     },
   };
+}
+
+/**
+ * Throws the error of several consumers that were given data at once, or
+ * returns if none failed: retryable if any part can succeed later, as the
+ * Collector combines consumer errors, with the longest Retry-After.
+ */
+export function combineResults(results: readonly PromiseSettledResult<void>[]): void {
+  const errors = results.flatMap((r) => (r.status === 'rejected' ? [asTributaryError(r.reason)] : []));
+  if (errors.length === 0) return;
+  if (errors.length === 1) throw errors[0];
+  const retryable = errors.find((e) => e.retryable);
+  const msg = errors.map((e) => e.message).join('; ');
+  if (retryable !== undefined) {
+    const retryAfterMs = Math.max(...errors.map((e) => e.retryAfterMs ?? 0)) || undefined;
+    throw new TributaryError(retryable.def, msg, { retryAfterMs });
+  }
+  throw new TributaryError(errors[0].def ?? Errors.EXPORT_PERMANENT, msg);
 }

@@ -67,9 +67,9 @@ export function buildGraph(cfg: GatewayConfig, deps: GraphDeps): Graph {
   const entries = new Map<string, Consumer>();
   for (const p of cfg.pipelines) {
     const refused = (node: string) => (n: number, retryable: boolean) => m.nodeRefused.inc({ pipeline: p.name, node, retryable: String(retryable) }, n);
-    let next: Consumer = fanout(
-      p.exporters.map((id) => counting(exporterInstances.get(id)!, undefined, undefined, refused(`exporter/${id}`))),
-    );
+    // The pipeline's exporters, each counted; routing processors reach them by id through CreateSettings.exporters.
+    const pipelineExporters = new Map(p.exporters.map((id) => [id, counting(exporterInstances.get(id)!, undefined, undefined, refused(`exporter/${id}`))]));
+    let next: Consumer = fanout([...pipelineExporters.values()]);
     const chain: Node[] = [];
     for (let i = p.processors.length - 1; i >= 0; i--) {
       const id = p.processors[i];
@@ -77,7 +77,7 @@ export function buildGraph(cfg: GatewayConfig, deps: GraphDeps): Graph {
       if (c.factory.kind !== 'processor') throw new Error(`internal: ${id} is not a processor`);
       const labels = { processor: id, pipeline: p.name, otel_signal: 'metrics' };
       const out = counting(next, undefined, (n) => m.processorOutgoing.inc(labels, n), refused(`processor/${id}/out`));
-      const proc: Processor = c.factory.create(settings(c, p.name), c.config, out);
+      const proc: Processor = c.factory.create({ ...settings(c, p.name), exporters: pipelineExporters }, c.config, out);
       const mutates = proc.mutates || next.mutates;
       const counted = counting(proc, (n) => m.processorIncoming.inc(labels, n), undefined, refused(`processor/${id}`));
       // A pipeline mutates if any of its processors does (the Collector's capabilities rule).

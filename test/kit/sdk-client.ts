@@ -1,3 +1,4 @@
+import { Metadata } from '@grpc/grpc-js';
 import { OTLPMetricExporter as GrpcExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { AggregationTemporalityPreference, OTLPMetricExporter as HttpJsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as HttpProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -32,8 +33,12 @@ export function sdkExporter(o: SdkClientOptions): PushMetricExporter {
   const temporalityPreference = o.temporality === 'delta' ? AggregationTemporalityPreference.DELTA : AggregationTemporalityPreference.CUMULATIVE;
   const common = { temporalityPreference, headers: o.headers, timeoutMillis: 10_000 };
   switch (o.protocol) {
-    case 'grpc':
-      return new GrpcExporter({ ...common, url: `http://${o.endpoint}` });
+    case 'grpc': {
+      // The SDK's gRPC exporter sends request metadata from `metadata`; it ignores `headers`.
+      const metadata = new Metadata();
+      for (const [k, v] of Object.entries(o.headers ?? {})) metadata.set(k, v);
+      return new GrpcExporter({ ...common, url: `http://${o.endpoint}`, metadata });
+    }
     case 'http/protobuf':
       return new HttpProtoExporter({ ...common, url: `http://${o.endpoint}/v1/metrics` });
     case 'http/json':
@@ -85,3 +90,13 @@ export function sdkClient(o: SdkClientOptions): SdkClient {
 }
 
 export { recordStandardMeasurements };
+
+/** One export of the standard measurements; throws if the SDK reports a failed export. */
+export async function sendStandardOnce(o: SdkClientOptions): Promise<void> {
+  const client = sdkClient(o);
+  recordStandardMeasurements(client.provider);
+  await client.flush();
+  await client.shutdown();
+  const failed = client.tee.exported.filter((e) => !e.ok).map((e) => e.error?.message);
+  if (client.tee.exported.length === 0 || failed.length > 0) throw new Error(`the SDK export failed: ${failed.join('; ') || 'nothing was exported'}`);
+}
