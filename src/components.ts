@@ -10,7 +10,12 @@ import { basicAuthFactory } from './extensions/basicauth/factory.js';
 import { bearerTokenAuthFactory } from './extensions/bearertokenauth/factory.js';
 import { mtlsAuthFactory } from './extensions/mtlsauth/factory.js';
 import { sigv4AuthFactory } from './extensions/sigv4auth/factory.js';
+import { attributesProcessorFactory } from './processors/attributes/factory.js';
 import { batchProcessorFactory } from './processors/batch/factory.js';
+import { filterProcessorFactory } from './processors/filter/factory.js';
+import { metricsTransformProcessorFactory } from './processors/metricstransform/factory.js';
+import { resourceProcessorFactory } from './processors/resource/factory.js';
+import { routingProcessorFactory } from './processors/routing/factory.js';
 import { influxdbReceiverFactory } from './receivers/influxdb/factory.js';
 import { otlpReceiverFactory } from './receivers/otlp/factory.js';
 import { putMetricDataReceiverFactory } from './receivers/putmetricdata/factory.js';
@@ -21,6 +26,11 @@ export const BUILTIN_FACTORIES: readonly Factory[] = [
   influxdbReceiverFactory,
   putMetricDataReceiverFactory,
   batchProcessorFactory,
+  attributesProcessorFactory,
+  resourceProcessorFactory,
+  filterProcessorFactory,
+  metricsTransformProcessorFactory,
+  routingProcessorFactory,
   debugExporterFactory,
   fileExporterFactory,
   prometheusExporterFactory,
