@@ -1,3 +1,4 @@
+import { benchCloudWatch } from './cloudwatch.js';
 import { benchDecode } from './decode.js';
 import { benchInflux } from './influx.js';
 import { benchPrw } from './prw.js';
@@ -12,6 +13,7 @@ const suites: Record<string, () => { lines: string[] } | Promise<{ lines: string
   putmetricdata: benchPutMetricData,
   queue: benchQueue,
   prw: benchPrw,
+  cloudwatch: benchCloudWatch,
 };
 for (const [name, fn] of Object.entries(suites)) {
   if (only !== undefined && only !== name) continue;

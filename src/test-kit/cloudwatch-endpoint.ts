@@ -2,7 +2,10 @@ import { type IncomingHttpHeaders, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { decodeJson } from '../receivers/putmetricdata/decode-json.js';
+import type { Host } from '../component/component.js';
 import { type PutMetricDataRequest, readPutMetricData } from '../receivers/putmetricdata/request.js';
+import type { SelfMetrics } from '../telemetry/self-metrics.js';
+import { staticSigv4Host } from './aws-static.js';
 
 /**
  * A local stand-in for CloudWatch and CloudWatch Logs, as the AWS SDK for
@@ -96,4 +99,32 @@ export async function startCloudWatchEndpoint(): Promise<CloudWatchEndpoint> {
         server.close(() => res());
       }),
   };
+}
+
+export interface CloudWatchTestBed {
+  readonly cw: CloudWatchEndpoint;
+  /** Offers a started sigv4auth extension with fixed credentials as "sigv4auth". */
+  readonly host: Host;
+  close(): Promise<void>;
+}
+
+/** The stand-in endpoint and a host with a credentials extension, for exporter tests. */
+export async function startCloudWatchTestBed(): Promise<CloudWatchTestBed> {
+  const cw = await startCloudWatchEndpoint();
+  const { host, auth } = await staticSigv4Host();
+  return {
+    cw,
+    host,
+    close: async () => {
+      await cw.close();
+      await auth.shutdown();
+    },
+  };
+}
+
+/** The value of one self-metric series (0 when absent). */
+export async function selfMetricValue(metrics: SelfMetrics, name: string, labels: Record<string, string>): Promise<number> {
+  const m = (await metrics.registry.getMetricsAsJSON()).find((x) => x.name === name);
+  const v = m?.values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
+  return Number(v?.value ?? 0);
 }

@@ -3,9 +3,9 @@ import { EMPTY_CONTEXT } from '../../component/component.js';
 import type { Host } from '../../component/component.js';
 import type { Metric, MetricBatch } from '../../model/metric.js';
 import { setTimeMs } from '../../model/time.js';
-import { STATIC_KEYS, staticSigv4Host } from '../../test-kit/aws-static.js';
+import { STATIC_KEYS } from '../../test-kit/aws-static.js';
 import { batchOf, numberMetric } from '../../test-kit/batches.js';
-import { type CloudWatchEndpoint, THROTTLING, startCloudWatchEndpoint } from '../../test-kit/cloudwatch-endpoint.js';
+import { type CloudWatchEndpoint, type CloudWatchTestBed, THROTTLING, selfMetricValue, startCloudWatchTestBed } from '../../test-kit/cloudwatch-endpoint.js';
 import { expHistogramMetric, histogramMetric, summaryMetric } from '../../test-kit/distribution-metrics.js';
 import { lifecycleSuite } from '../../test-kit/lifecycle-suite.js';
 import { testSettings } from '../../test-kit/settings.js';
@@ -14,18 +14,13 @@ import { CwMetricsExporter } from './exporter.js';
 
 let cw: CloudWatchEndpoint;
 let host: Host;
-let stopAuth: () => Promise<void>;
+let bed: CloudWatchTestBed;
 
 beforeAll(async () => {
-  cw = await startCloudWatchEndpoint();
-  const s = await staticSigv4Host();
-  host = s.host;
-  stopAuth = () => s.auth.shutdown();
+  bed = await startCloudWatchTestBed();
+  ({ cw, host } = bed);
 });
-afterAll(async () => {
-  await cw?.close();
-  await stopAuth?.();
-});
+afterAll(() => bed?.close());
 afterEach(() => {
   cw.calls.length = 0;
 });
@@ -70,10 +65,8 @@ function data(): Record<string, unknown>[] {
   return cw.calls.filter((c) => c.status === 200 && c.operation === 'PutMetricData').flatMap((c) => c.input.MetricData as Record<string, unknown>[]);
 }
 
-async function metricValue(set: Started['set'], name: string, labels: Record<string, string>): Promise<number> {
-  const m = (await set.metrics.registry.getMetricsAsJSON()).find((x) => x.name === name);
-  const v = m?.values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
-  return Number(v?.value ?? 0);
+function metricValue(set: Started['set'], name: string, labels: Record<string, string>): Promise<number> {
+  return selfMetricValue(set.metrics, name, labels);
 }
 
 function gauge(name: string, value: number, attrs: Record<string, string> = {}, unit = ''): Metric {
