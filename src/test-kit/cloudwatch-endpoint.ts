@@ -1,11 +1,11 @@
 import { type IncomingHttpHeaders, createServer } from 'node:http';
-import type { Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { decodeJson } from '../receivers/putmetricdata/decode-json.js';
 import type { Host } from '../component/component.js';
 import { type PutMetricDataRequest, readPutMetricData } from '../receivers/putmetricdata/request.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { staticSigv4Host } from './aws-static.js';
+import { listenLocal, readBody } from './local-server.js';
 
 /**
  * A local stand-in for CloudWatch and CloudWatch Logs, as the AWS SDK for
@@ -27,6 +27,8 @@ export interface Answer {
   readonly fault?: 'Sender' | 'Receiver';
   /** A success body for Logs calls (default {}). */
   readonly body?: object;
+  /** An error body in another shape than the protocol's (as proxies and emulators answer), sent as it is. */
+  readonly raw?: { readonly contentType: string; readonly body: string };
 }
 
 export interface RecordedCall {
@@ -55,13 +57,9 @@ export const THROTTLING: Answer = { status: 400, code: 'Throttling', message: 'R
 export async function startCloudWatchEndpoint(): Promise<CloudWatchEndpoint> {
   const calls: RecordedCall[] = [];
   const scripts = new Map<string, Answer[]>();
-  const sockets = new Set<Socket>();
   let n = 0;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
+  const server = createServer((req, res) =>
+    readBody(req, (raw) => {
       const target = String(req.headers['x-amz-target'] ?? '');
       const operation = target.slice(target.lastIndexOf('.') + 1);
       const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
@@ -70,34 +68,28 @@ export async function startCloudWatchEndpoint(): Promise<CloudWatchEndpoint> {
       const validated = operation === 'PutMetricData' ? readPutMetricData(input, Date.now()) : undefined;
       calls.push({ operation, headers: req.headers, raw, input, status: answer.status, validated });
       const headers: Record<string, string> = { 'x-amzn-requestid': `req-${++n}`, 'content-type': target.startsWith('Logs_') ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0' };
+      if (answer.raw !== undefined) {
+        res.writeHead(answer.status, { ...headers, 'content-type': answer.raw.contentType }).end(answer.raw.body);
+        return;
+      }
       if (answer.status >= 300) {
         if (!target.startsWith('Logs_')) headers['x-amzn-query-error'] = `${answer.code};${answer.fault ?? 'Sender'}`;
         res.writeHead(answer.status, headers).end(JSON.stringify({ __type: answer.code, message: answer.message ?? answer.code }));
         return;
       }
       res.writeHead(200, headers).end(JSON.stringify(answer.body ?? {}));
-    });
-  });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+    }),
+  );
+  const { url, close } = await listenLocal(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     calls,
     script: (operation, ...answers) => {
       const list = scripts.get(operation) ?? [];
       list.push(...answers);
       scripts.set(operation, list);
     },
-    close: () =>
-      new Promise<void>((res) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => res());
-      }),
+    close,
   };
 }
 

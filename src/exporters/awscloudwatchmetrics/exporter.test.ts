@@ -158,14 +158,19 @@ describe('awscloudwatchmetrics: what is sent', () => {
 
 describe('awscloudwatchmetrics: delivery', () => {
   it('retries Throttling with backoff and delivers each datum exactly once', async () => {
-    cw.script('PutMetricData', THROTTLING, THROTTLING);
-    const m = numberMetric({ name: 'g', points: Array.from({ length: 10 }, (_, i) => ({ value: i, timeMs: NOW, attrs: { i: String(i) } })) });
+    // 3,000 data: three requests on four parallel senders; the endpoint throttles the first four attempts.
+    cw.script('PutMetricData', THROTTLING, THROTTLING, THROTTLING, THROTTLING);
+    const m = numberMetric({ name: 'g', points: Array.from({ length: 3000 }, (_, i) => ({ value: i, timeMs: NOW, attrs: { i: String(i) } })) });
     const { set } = await send({}, batchOf([m]));
     const attempts = cw.calls.filter((c) => c.operation === 'PutMetricData');
-    expect(attempts.map((c) => c.status)).toEqual([400, 400, 200]);
-    expect(data().map((d) => d.Value)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(await metricValue(set, 'tributary_exporter_retries_total', { reason: 'throttled' })).toBe(2);
-    expect(await metricValue(set, 'tributary_cloudwatch_datums_sent_total', { namespace: 'Test' })).toBe(10);
+    expect(attempts.filter((c) => c.status === 400)).toHaveLength(4);
+    expect(attempts.filter((c) => c.status === 200)).toHaveLength(3);
+    const values = data().map((d) => d.Value as number);
+    expect(values).toHaveLength(3000);
+    expect(new Set(values).size).toBe(3000);
+    expect(await metricValue(set, 'tributary_exporter_retries_total', { reason: 'throttled' })).toBe(4);
+    expect(await metricValue(set, 'tributary_cloudwatch_datums_sent_total', { namespace: 'Test' })).toBe(3000);
+    expect(await metricValue(set, 'otelcol_exporter_send_failed_metric_points_total', {})).toBe(0);
   });
 
   it('drops a request CloudWatch refuses for good, counting it under the AWS error code', async () => {
@@ -173,6 +178,13 @@ describe('awscloudwatchmetrics: delivery', () => {
     const { set } = await send({}, batchOf([gauge('g', 1)]));
     expect(cw.calls.filter((c) => c.operation === 'PutMetricData')).toHaveLength(1);
     expect(await metricValue(set, 'otelcol_exporter_send_failed_metric_points_total', { reason: 'InvalidClientTokenId' })).toBe(1);
+  });
+
+  it('reports an error body the SDK cannot read (XML from a proxy or emulator) by its code and message', async () => {
+    const xml = '<?xml version="1.0"?><ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message></Error></ErrorResponse>';
+    cw.script('PutMetricData', { status: 403, raw: { contentType: 'text/xml', body: xml } });
+    const { set } = await send({}, batchOf([gauge('g', 1)]));
+    expect(await metricValue(set, 'otelcol_exporter_send_failed_metric_points_total', { reason: 'SignatureDoesNotMatch' })).toBe(1);
   });
 
   it('splits a request refused for an invalid parameter, so the valid data still go', async () => {

@@ -2,7 +2,7 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import type { CreateSettings, Host } from '../../component/component.js';
 import type { MetricBatch } from '../../model/metric.js';
 import { LIMITS } from '../../receivers/putmetricdata/limits.js';
-import { awsErrorCode, classifyAwsError } from '../helper/cloudwatch/aws-errors.js';
+import { awsErrorCode, classifyAwsError, keepErrorBodies } from '../helper/cloudwatch/aws-errors.js';
 import { type CloudWatchDeps, CloudWatchExporterBase } from '../helper/cloudwatch/exporter-base.js';
 import type { SendOutcome } from '../helper/cloudwatch/sender-pool.js';
 import type { CwMetricsConfig } from './config.js';
@@ -46,7 +46,7 @@ export class CwMetricsExporter extends CloudWatchExporterBase<PmdRequest, CwMetr
       return true;
     }
     const aws = await this.connection.start(host);
-    this.client = new CloudWatchClient({
+    const client = new CloudWatchClient({
       region: aws.region,
       endpoint: aws.endpoint,
       credentials: aws.credentials,
@@ -54,6 +54,8 @@ export class CwMetricsExporter extends CloudWatchExporterBase<PmdRequest, CwMetr
       maxAttempts: 1,
       disableRequestCompression: this.config.compression === 'none',
     });
+    keepErrorBodies(client.middlewareStack);
+    this.client = client;
     return true;
   }
 

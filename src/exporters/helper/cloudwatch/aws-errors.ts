@@ -1,3 +1,4 @@
+import type { DeserializeHandlerOutput, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { TributaryError } from '../../../errors/tributary-error.js';
 
 /**
@@ -38,19 +39,38 @@ interface SdkErrorShape {
   code?: string;
   Code?: string;
   $metadata?: { httpStatusCode?: number };
+  $responseBodyText?: string;
+  $response?: { body?: unknown };
+}
+
+/**
+ * An error body the SDK could not read in its protocol (an AWS Query XML
+ * error from a JSON endpoint, as proxies and emulators answer): its code and
+ * message, so the error is still classified and reported by AWS's code.
+ */
+function unreadBody(e: SdkErrorShape): { code: string; message: string } | undefined {
+  const body = e.$response?.body;
+  const text = e.$responseBodyText ?? (typeof body === 'string' ? body : body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8') : undefined);
+  if (text === undefined) return undefined;
+  const xml = /<Code>([^<]+)<\/Code>/.exec(text);
+  if (xml !== null) return { code: xml[1], message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? text.slice(0, 200) };
+  const json = /"__type"\s*:\s*"(?:[^"#]*#)?([^"]+)"/.exec(text);
+  if (json !== null) return { code: json[1], message: /"message"\s*:\s*"([^"]*)"/i.exec(text)?.[1] ?? text.slice(0, 200) };
+  return undefined;
 }
 
 /** The AWS error code of an SDK error (the Query code for awsQueryCompatible services), or its name. */
 export function awsErrorCode(err: unknown): string {
   const e = err as SdkErrorShape;
-  return e?.Code ?? e?.name ?? 'Error';
+  return e?.Code ?? unreadBody(e ?? {})?.code ?? e?.name ?? 'Error';
 }
 
 export function classifyAwsError(err: unknown): AwsVerdict {
   if (err instanceof TributaryError) return { kind: err.retryable ? 'retry' : 'permanent', reason: 'credentials', detail: `${err.code}: ${err.message}` };
   const e = (err ?? {}) as SdkErrorShape;
-  const code = awsErrorCode(err);
-  const message = e.message ?? String(err);
+  const unread = e.Code === undefined ? unreadBody(e) : undefined;
+  const code = unread?.code ?? awsErrorCode(err);
+  const message = unread?.message ?? e.message ?? String(err);
   const status = e.$metadata?.httpStatusCode;
   const detail = `${code}${status !== undefined ? ` (HTTP ${status})` : ''}: ${message}`;
   if (code === 'CredentialsProviderError') return { kind: 'retry', reason: 'credentials', detail };
@@ -64,4 +84,27 @@ export function classifyAwsError(err: unknown): AwsVerdict {
     return { kind: 'retry', reason: 'network', detail };
   }
   return { kind: 'permanent', reason: code, detail };
+}
+
+/**
+ * Keeps the bytes of error responses on the response (as a Uint8Array body,
+ * which the SDK reads as it would the stream), so that an error body the SDK
+ * cannot read in its protocol (XML from an emulator, an HTML page from a
+ * proxy) can still be reported by its code and message.
+ */
+export function keepErrorBodies<I extends object, O extends MetadataBearer>(stack: MiddlewareStack<I, O>): void {
+  stack.add(
+    (next) => async (args) => {
+      const out: DeserializeHandlerOutput<O> = await next(args);
+      const res = out.response as { statusCode?: number; body?: unknown };
+      const body = res?.body as AsyncIterable<Uint8Array> | Uint8Array | undefined;
+      if ((res?.statusCode ?? 0) >= 300 && body !== undefined && !(body instanceof Uint8Array) && typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function') {
+        const chunks: Uint8Array[] = [];
+        for await (const c of body) chunks.push(c);
+        res.body = Buffer.concat(chunks);
+      }
+      return out;
+    },
+    { step: 'deserialize', name: 'tributaryKeepErrorBodies', priority: 'low' },
+  );
 }
