@@ -2,10 +2,12 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import type { CreateSettings, Host } from '../../component/component.js';
 import type { MetricBatch } from '../../model/metric.js';
 import { LIMITS } from '../../receivers/putmetricdata/limits.js';
-import { awsErrorCode, classifyAwsError, keepErrorBodies } from '../helper/cloudwatch/aws-errors.js';
+import { type AwsClientSettings, tuneSdkClient } from '../helper/cloudwatch/aws-client.js';
+import { awsErrorCode, classifyAwsError } from '../helper/cloudwatch/aws-errors.js';
 import { type CloudWatchDeps, CloudWatchExporterBase } from '../helper/cloudwatch/exporter-base.js';
 import type { SendOutcome } from '../helper/cloudwatch/sender-pool.js';
 import type { CwMetricsConfig } from './config.js';
+import { PutMetricDataJsonProtocol } from './json-protocol.js';
 import { DatumPacker, type PmdRequest, halves, withoutOlderThan } from './datums.js';
 
 /** Data older than this when a request is (re)sent are removed from it: CloudWatch would refuse the whole request. */
@@ -18,6 +20,26 @@ type Client = Pick<CloudWatchClient, 'send' | 'destroy'>;
 
 export interface CwMetricsDeps extends CloudWatchDeps {  /** Replaces the SDK client (benchmarks measure the path without it). */
   readonly client?: Client;
+}
+
+/**
+ * The SDK client as the exporter uses it: no retries of its own (the
+ * sender pool retries), gzip per `compression`, the PutMetricData body
+ * written by json-protocol.ts, and the middleware changes of
+ * tuneSdkClient.
+ */
+export function cloudWatchClient(aws: AwsClientSettings, compression: 'gzip' | 'none'): CloudWatchClient {
+  const client = new CloudWatchClient({
+    region: aws.region,
+    endpoint: aws.endpoint,
+    credentials: aws.credentials,
+    requestHandler: aws.requestHandler,
+    maxAttempts: 1,
+    disableRequestCompression: compression === 'none',
+    protocol: PutMetricDataJsonProtocol,
+  });
+  tuneSdkClient(client.middlewareStack);
+  return client;
 }
 
 /**
@@ -45,17 +67,7 @@ export class CwMetricsExporter extends CloudWatchExporterBase<PmdRequest, CwMetr
       this.client = this.deps.client;
       return true;
     }
-    const aws = await this.connection.start(host);
-    const client = new CloudWatchClient({
-      region: aws.region,
-      endpoint: aws.endpoint,
-      credentials: aws.credentials,
-      requestHandler: aws.requestHandler,
-      maxAttempts: 1,
-      disableRequestCompression: this.config.compression === 'none',
-    });
-    keepErrorBodies(client.middlewareStack);
-    this.client = client;
+    this.client = cloudWatchClient(await this.connection.start(host), this.config.compression);
     return true;
   }
 

@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { CreateSettings, Host } from '../../component/component.js';
 import type { MetricBatch } from '../../model/metric.js';
-import { type AwsVerdict, awsErrorCode, classifyAwsError, keepErrorBodies } from '../helper/cloudwatch/aws-errors.js';
+import { tuneSdkClient } from '../helper/cloudwatch/aws-client.js';
+import { type AwsVerdict, awsErrorCode, classifyAwsError } from '../helper/cloudwatch/aws-errors.js';
 import { type CloudWatchDeps, CloudWatchExporterBase } from '../helper/cloudwatch/exporter-base.js';
 import type { SendOutcome } from '../helper/cloudwatch/sender-pool.js';
 import { type EmfConfig, initialValueOf } from './config.js';
@@ -53,7 +54,7 @@ export class EmfExporter extends CloudWatchExporterBase<LogBatch, EmfConfig> {
     if (this.config.output_destination === 'stdout') return false;
     const aws = await this.connection.start(host);
     const client = new CloudWatchLogsClient({ region: aws.region, endpoint: aws.endpoint, credentials: aws.credentials, requestHandler: aws.requestHandler, maxAttempts: 1 });
-    keepErrorBodies(client.middlewareStack);
+    tuneSdkClient(client.middlewareStack);
     this.client = client;
     return true;
   }

@@ -1,4 +1,3 @@
-import type { DeserializeHandlerOutput, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { TributaryError } from '../../../errors/tributary-error.js';
 
 /**
@@ -84,27 +83,4 @@ export function classifyAwsError(err: unknown): AwsVerdict {
     return { kind: 'retry', reason: 'network', detail };
   }
   return { kind: 'permanent', reason: code, detail };
-}
-
-/**
- * Keeps the bytes of error responses on the response (as a Uint8Array body,
- * which the SDK reads as it would the stream), so that an error body the SDK
- * cannot read in its protocol (XML from an emulator, an HTML page from a
- * proxy) can still be reported by its code and message.
- */
-export function keepErrorBodies<I extends object, O extends MetadataBearer>(stack: MiddlewareStack<I, O>): void {
-  stack.add(
-    (next) => async (args) => {
-      const out: DeserializeHandlerOutput<O> = await next(args);
-      const res = out.response as { statusCode?: number; body?: unknown };
-      const body = res?.body as AsyncIterable<Uint8Array> | Uint8Array | undefined;
-      if ((res?.statusCode ?? 0) >= 300 && body !== undefined && !(body instanceof Uint8Array) && typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function') {
-        const chunks: Uint8Array[] = [];
-        for await (const c of body) chunks.push(c);
-        res.body = Buffer.concat(chunks);
-      }
-      return out;
-    },
-    { step: 'deserialize', name: 'tributaryKeepErrorBodies', priority: 'low' },
-  );
 }
