@@ -4,7 +4,8 @@ import { batchOf, numberMetric } from '../../../test-kit/batches.js';
 import { expHistogramMetric, histogramMetric } from '../../../test-kit/distribution-metrics.js';
 import { Declarations } from './declarations.js';
 import type { CwSeries } from './series.js';
-import { CloudWatchTranslator, type MetricInfo, type SampleSink, type TranslatorOptions, distribution } from './translate.js';
+import { CloudWatchTranslator, type MetricInfo, type SampleSink, type TranslatorOptions } from './translate.js';
+import { distribution } from './values.js';
 
 interface Got {
   kind: string;
