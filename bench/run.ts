@@ -1,3 +1,4 @@
+import { benchCloudWatch } from './cloudwatch.js';
 import { benchDecode } from './decode.js';
 import { benchInflux } from './influx.js';
 import { benchProcessors } from './processors.js';
@@ -11,9 +12,10 @@ const suites: Record<string, () => { lines: string[] } | Promise<{ lines: string
   decode: benchDecode,
   influx: benchInflux,
   putmetricdata: benchPutMetricData,
+  processors: benchProcessors,
   queue: benchQueue,
   prw: benchPrw,
-  processors: benchProcessors,
+  cloudwatch: benchCloudWatch,
 };
 for (const [name, fn] of Object.entries(suites)) {
   if (only !== undefined && only !== name) continue;

@@ -1,5 +1,7 @@
 import type { Factory } from './component/component.js';
 import { Registry } from './component/registry.js';
+import { cwMetricsExporterFactory } from './exporters/awscloudwatchmetrics/factory.js';
+import { emfExporterFactory } from './exporters/awsemf/factory.js';
 import { debugExporterFactory } from './exporters/debug/factory.js';
 import { fileExporterFactory } from './exporters/file/factory.js';
 import { prometheusExporterFactory } from './exporters/prometheus/factory.js';
@@ -35,6 +37,8 @@ export const BUILTIN_FACTORIES: readonly Factory[] = [
   fileExporterFactory,
   prometheusExporterFactory,
   prwExporterFactory,
+  cwMetricsExporterFactory,
+  emfExporterFactory,
   healthCheckFactory,
   fileStorageFactory,
   sigv4AuthFactory,

@@ -27,15 +27,16 @@ function attrs(m: number, s: number): [string, string][] {
   ];
 }
 
-export function otlpPayload(seq: number, lane = 0): Buffer {
-  const t = (BigInt(T0 + seq * 1000) * 1_000_000n).toString();
+/** `t0` moves the timestamps (ms), for destinations that refuse data far from now (CloudWatch). */
+export function otlpPayload(seq: number, lane = 0, t0 = T0): Buffer {
+  const t = (BigInt(t0 + seq * 1000) * 1_000_000n).toString();
   const metrics = [];
   for (let m = 0; m < METRICS; m++) {
     const dataPoints = [];
     for (let s = 0; s < SERIES; s++) {
       dataPoints.push({
         attributes: attrs(m, s).map(([key, v]) => ({ key, value: { stringValue: v } })),
-        startTimeUnixNano: (BigInt(T0) * 1_000_000n).toString(),
+        startTimeUnixNano: (BigInt(t0) * 1_000_000n).toString(),
         timeUnixNano: t,
         asDouble: seq * 10 + s + m / 100,
       });

@@ -119,6 +119,24 @@ export class SelfMetrics {
     labelNames: ['component'],
     registers: [this.registry],
   });
+  readonly cloudwatchDatumsSent = new Counter({
+    name: 'tributary_cloudwatch_datums_sent_total',
+    help: 'Metric values CloudWatch accepted (PutMetricData datums, or metric values in EMF log events), by namespace.',
+    labelNames: ['exporter', 'namespace'],
+    registers: [this.registry],
+  });
+  readonly cloudwatchCombinations = new Gauge({
+    name: 'tributary_cloudwatch_metric_combinations',
+    help: 'Distinct metric name + dimension combinations sent to a namespace in the last hour: what CloudWatch bills as custom metrics.',
+    labelNames: ['exporter', 'namespace'],
+    registers: [this.registry],
+  });
+  readonly cloudwatchCombinationsRefused = new Counter({
+    name: 'tributary_cloudwatch_combinations_refused_total',
+    help: 'Metric values not sent because they would have added a metric combination beyond the namespace cap (max_metrics_per_namespace).',
+    labelNames: ['exporter', 'namespace'],
+    registers: [this.registry],
+  });
 
   constructor(opts: { processMetrics?: boolean; labels?: Record<string, string> } = {}) {
     if (opts.labels !== undefined) this.registry.setDefaultLabels(opts.labels);

@@ -1,5 +1,5 @@
 import { type IncomingHttpHeaders, createServer } from 'node:http';
-import type { Socket } from 'node:net';
+import { listenLocal, readBody } from '../../src/test-kit/local-server.js';
 
 /** An HTTP server on 127.0.0.1 that keeps every request it gets and answers with a set status. */
 export interface RecordedRequest {
@@ -21,32 +21,19 @@ export interface HttpRecorder {
 export async function startHttpRecorder(): Promise<HttpRecorder> {
   const requests: RecordedRequest[] = [];
   let answer = { status: 200, body: '', headers: {} as Record<string, string> };
-  const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+  const server = createServer((req, res) =>
+    readBody(req, (body) => {
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
       res.writeHead(answer.status, answer.headers).end(answer.body);
-    });
-  });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+    }),
+  );
+  const { url, close } = await listenLocal(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     respondWith: (status, body = '', headers = {}) => {
       answer = { status, body, headers };
     },
-    close: () =>
-      new Promise<void>((res) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => res());
-      }),
+    close,
   };
 }

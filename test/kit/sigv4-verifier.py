@@ -106,6 +106,23 @@ def allow_unsigned_web_identity():
     ActionAuthenticatorMixin._authenticate_and_authorize_action = patched
 
 
+def decompress_request_bodies_once():
+    """moto 5 in server mode gunzips a request body twice: its WSGI layer
+    (decompress_request_body) already hands BaseResponse the plain body, and
+    BaseResponse then gunzips it again because Content-Encoding still says
+    gzip, failing every compressed request (the AWS SDKs gzip PutMetricData
+    bodies of 10 KiB and more). Let only the WSGI layer decompress."""
+    from moto.core.responses import BaseResponse
+
+    original = BaseResponse.setup_class
+
+    def patched(self, request, full_url, headers, use_raw_body=False):
+        self.allow_request_decompression = False
+        return original(self, request, full_url, headers, use_raw_body)
+
+    BaseResponse.setup_class = patched
+
+
 class MotoServer:
     def __init__(self, host, port, ssl_context=None):
         app = DomainDispatcherApplication(create_backend_app)
@@ -553,6 +570,7 @@ def main():
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log lines on stderr
     moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = float(BOOTSTRAP_CALLS)
     allow_unsigned_web_identity()
+    decompress_request_bodies_once()
     moto = MotoServer(args.host, args.moto_port)
     moto.start()
     moto_url = f"http://{args.host}:{args.moto_port}"
