@@ -1,0 +1,242 @@
+import type { Consumer, CreateSettings, Processor, RequestContext } from '../../component/component.js';
+import { Lifecycle } from '../../component/lifecycle.js';
+import { expStateOf } from '../../model/exp-histogram.js';
+import {
+  type ExpHistogramMetric,
+  type ExpHistogramPoints,
+  FLAG_NO_RECORDED_VALUE,
+  type HistogramMetric,
+  type HistogramPoints,
+  type Metric,
+  type MetricBatch,
+  MetricType,
+  type NumberPoints,
+  type Points,
+  type SumMetric,
+  Temporality,
+} from '../../model/metric.js';
+import { ExpHistogramBuilder, HistogramBuilder, NumberBuilder } from '../../model/points-builder.js';
+import { appendExpHistogram, appendHistogram, appendNumber, copyCommon } from '../../model/points.js';
+import { throttle } from '../../telemetry/logger.js';
+import { StreamKeys } from '../helper/stream-key.js';
+import { DropCounts, visitMetrics } from '../helper/walk.js';
+import type { DeltaToCumulativeConfig } from './config.js';
+import { DeltaState, KIND_EXP, KIND_HISTOGRAM, KIND_SUM } from './state.js';
+
+/**
+ * The deltatocumulative processor (the Collector's, same keys): delta sums,
+ * histograms and exponential histograms become cumulative, one running
+ * total per stream; everything else passes unchanged. A converted point
+ * keeps its time, attributes, flags and exemplars; its start becomes the
+ * stream's start and its value the total so far.
+ *
+ * Dropped, and counted by reason in tributary_dropped_metric_points_total:
+ * points of new streams while max_streams are held (stream_limit), points
+ * ending at or before what the total holds (out_of_order), points starting
+ * before it (delta_overlap), NaN sums (nan_value), and histograms whose
+ * bucket counts do not match their bounds (invalid_buckets). Stale markers
+ * (no recorded value) pass through with the stream's start.
+ */
+export class DeltaToCumulativeProcessor implements Processor {
+  readonly mutates = true;
+  private readonly life = new Lifecycle();
+  private readonly state: DeltaState;
+  private readonly keys = new StreamKeys();
+  private readonly drops = new DropCounts();
+  private readonly nb = new NumberBuilder();
+  private readonly hb = new HistogramBuilder();
+  private readonly eb = new ExpHistogramBuilder();
+  private readonly labels: { processor: string; pipeline: string };
+  private readonly log;
+  private timer: NodeJS.Timeout | undefined;
+  private lastGauges = 0;
+  private now = 0;
+
+  constructor(
+    private readonly set: CreateSettings,
+    private readonly config: DeltaToCumulativeConfig,
+    private readonly next: Consumer,
+  ) {
+    this.labels = { processor: set.id.toString(), pipeline: set.pipeline ?? '' };
+    this.log = throttle(set.logger);
+    this.state = new DeltaState(
+      { maxStreams: config.max_streams, maxStaleMs: config.max_stale, onEvict: (n) => set.metrics.processorStreamsEvicted.inc(this.labels, n) },
+    );
+  }
+
+  start(): Promise<void> {
+    return this.life.start(() => {
+      this.set.metrics.processorStreamsLimit.set(this.labels, this.config.max_streams);
+      const every = Math.min(60_000, Math.max(1000, this.config.max_stale / 4));
+      this.timer = setInterval(() => {
+        this.state.sweep(Date.now());
+        this.gauges(Date.now(), true);
+      }, every);
+      this.timer.unref();
+    });
+  }
+
+  shutdown(): Promise<void> {
+    return this.life.shutdown(() => {
+      if (this.timer !== undefined) clearInterval(this.timer);
+    });
+  }
+
+  /** Streams held (for tests and the benchmark). */
+  get streams(): number {
+    return this.state.size;
+  }
+
+  stateBytes(): number {
+    return this.state.bytes();
+  }
+
+  consume(batch: MetricBatch, ctx: RequestContext): Promise<void> {
+    this.process(batch, Date.now());
+    return batch.resourceMetrics.length === 0 ? Promise.resolve() : this.next.consume(batch, ctx);
+  }
+
+  /** Converts the batch in place (exposed for tests that set the clock). */
+  process(batch: MetricBatch, nowMs: number): void {
+    this.now = nowMs;
+    visitMetrics(batch, this.keys, (m) => this.metric(m));
+    const dropped = this.drops.flush(this.set);
+    const limited = dropped.get('stream_limit');
+    if (limited !== undefined) {
+      this.log('warn', 'stream_limit', { points: limited, max_streams: this.config.max_streams, max_stale: this.config.max_stale / 1000 },
+        'deltatocumulative holds max_streams streams: points of new streams are dropped until streams go stale');
+    }
+    this.gauges(nowMs, false);
+  }
+
+  private metric(m: Metric): boolean {
+    if (m.type !== MetricType.Sum && m.type !== MetricType.Histogram && m.type !== MetricType.ExponentialHistogram) return true;
+    if (m.temporality !== Temporality.Delta) return true;
+    if (m.type === MetricType.Sum) m.points = this.sums(m);
+    else if (m.type === MetricType.Histogram) m.points = this.histograms(m);
+    else m.points = this.expHistograms(m);
+    m.temporality = Temporality.Cumulative;
+    return m.points.length > 0;
+  }
+
+  /** Admits point i of p: its slot, or -1 if it was dropped (counted). */
+  private admit(p: Points, i: number, kind: number): number {
+    this.keys.point(p.attributes[i]);
+    const st = p.startTimes;
+    const t = p.times;
+    const s = this.state.admit(this.keys.lo, this.keys.hi, kind, st[2 * i], st[2 * i + 1], t[2 * i], t[2 * i + 1], this.now);
+    if (typeof s === 'string') {
+      this.drops.add(s);
+      return -1;
+    }
+    return s;
+  }
+
+  /** Sets point j's start to the start of slot s (or leaves the point's own when s < 0). */
+  private startFrom(b: NumberBuilder | HistogramBuilder | ExpHistogramBuilder, j: number, s: number): void {
+    if (s < 0) return;
+    b.startTimes[2 * j] = this.state.times[4 * s];
+    b.startTimes[2 * j + 1] = this.state.times[4 * s + 1];
+  }
+
+  /** A stale marker: passed on with the stream's start, the total unchanged. */
+  private passStale<B extends NumberBuilder | HistogramBuilder | ExpHistogramBuilder, P extends Points>(b: B, p: P, i: number, append: (b: B, p: P, i: number) => void): void {
+    this.keys.point(p.attributes[i]);
+    const s = this.state.table.find(this.keys.lo, this.keys.hi);
+    append(b, p, i);
+    this.startFrom(b, b.n - 1, s);
+  }
+
+  private sums(m: SumMetric): NumberPoints {
+    const p = m.points;
+    const b = this.nb;
+    for (let i = 0; i < p.length; i++) {
+      if ((p.flags[i] & FLAG_NO_RECORDED_VALUE) !== 0) {
+        this.passStale(b, p, i, appendNumber);
+        continue;
+      }
+      if (Number.isNaN(p.values[i])) {
+        this.drops.add('nan_value');
+        continue;
+      }
+      const s = this.admit(p, i, KIND_SUM);
+      if (s < 0) continue;
+      const total = this.state.addSum(s, p.values[i]);
+      appendNumber(b, p, i);
+      b.values[b.n - 1] = total;
+      this.startFrom(b, b.n - 1, s);
+    }
+    return b.finish();
+  }
+
+  private histograms(m: HistogramMetric): HistogramPoints {
+    const p = m.points;
+    const b = this.hb;
+    const st = this.state;
+    for (let i = 0; i < p.length; i++) {
+      if ((p.flags[i] & FLAG_NO_RECORDED_VALUE) !== 0) {
+        this.passStale(b, p, i, appendHistogram);
+        continue;
+      }
+      const bounds = p.bounds.subarray(p.boundStart[i], p.boundStart[i + 1]);
+      const counts = p.bucketCounts.subarray(p.bucketStart[i], p.bucketStart[i + 1]);
+      if (counts.length !== 0 && counts.length !== bounds.length + 1) {
+        this.drops.add('invalid_buckets');
+        continue;
+      }
+      const s = this.admit(p, i, KIND_HISTOGRAM);
+      if (s < 0) continue;
+      const total = st.addHistogram(s, bounds, counts, p.counts[i], p.sums[i], p.mins[i], p.maxs[i], p.has[i], p.startTimes[2 * i], p.startTimes[2 * i + 1]);
+      appendHistogram(b, p, i);
+      const j = b.n - 1;
+      const r = st.histRow(s);
+      b.bucketCounts.set(total, b.bucketStart[j]);
+      b.counts[j] = st.total[s];
+      b.sums[j] = st.hSum[r];
+      b.mins[j] = st.hMin[r];
+      b.maxs[j] = st.hMax[r];
+      b.has[j] = st.hHas[r];
+      this.startFrom(b, j, s);
+    }
+    return b.finish();
+  }
+
+  private expHistograms(m: ExpHistogramMetric): ExpHistogramPoints {
+    const p = m.points;
+    const b = this.eb;
+    for (let i = 0; i < p.length; i++) {
+      if ((p.flags[i] & FLAG_NO_RECORDED_VALUE) !== 0) {
+        this.passStale(b, p, i, appendExpHistogram);
+        continue;
+      }
+      const s = this.admit(p, i, KIND_EXP);
+      if (s < 0) continue;
+      const acc = this.state.addExp(s, expStateOf(p, i), p.mins[i], p.maxs[i], p.has[i]);
+      const e = acc.exp;
+      const j = b.begin();
+      copyCommon(b, p, i, j);
+      b.counts[j] = e.count;
+      b.sums[j] = e.sum;
+      b.mins[j] = acc.min;
+      b.maxs[j] = acc.max;
+      b.has[j] = acc.has;
+      b.scales[j] = e.scale;
+      b.zeroCounts[j] = e.zeroCount;
+      b.zeroThresholds[j] = e.zeroThreshold;
+      b.posOffsets[j] = e.posOffset;
+      b.negOffsets[j] = e.negOffset;
+      for (const c of e.pos) b.pushPositive(c);
+      for (const c of e.neg) b.pushNegative(c);
+      this.startFrom(b, j, s);
+      b.commit(p.attributes[i]);
+    }
+    return b.finish();
+  }
+
+  private gauges(nowMs: number, force: boolean): void {
+    if (!force && nowMs - this.lastGauges < 1000) return;
+    this.lastGauges = nowMs;
+    this.set.metrics.processorStreams.set(this.labels, this.state.size);
+    this.set.metrics.processorStateBytes.set(this.labels, this.state.bytes());
+  }
+}
