@@ -11,6 +11,7 @@ import {
 } from '../model/metric.js';
 import { ExpHistogramBuilder, HistogramBuilder, NumberBuilder } from '../model/points-builder.js';
 import { setTimeMs, timeMs } from '../model/time.js';
+import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { batchOf } from './batches.js';
 
 /**
@@ -171,5 +172,12 @@ export function readPoints(batch: MetricBatch): PointOut[] {
       }
     }
   }
+  return out;
+}
+
+/** tributary_dropped_metric_points_total by reason (non-zero ones). */
+export async function droppedByReason(metrics: SelfMetrics): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const v of (await metrics.droppedPoints.get()).values) if (v.value > 0) out[String(v.labels.reason)] = v.value;
   return out;
 }

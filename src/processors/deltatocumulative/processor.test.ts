@@ -5,7 +5,7 @@ import { numberMetric } from '../../test-kit/batches.js';
 import { SinkConsumer } from '../../test-kit/consumers.js';
 import { lifecycleSuite } from '../../test-kit/lifecycle-suite.js';
 import { testSettings } from '../../test-kit/settings.js';
-import { type PointOut, batchOf, expHistogramMetric, histogramMetric, readPoints, sumMetric } from '../../test-kit/temporality.js';
+import { type PointOut, batchOf, droppedByReason, expHistogramMetric, histogramMetric, readPoints, sumMetric } from '../../test-kit/temporality.js';
 import { deltaToCumulativeSchema, validateDeltaToCumulative } from './config.js';
 import { deltaToCumulativeFactory } from './factory.js';
 import { DeltaToCumulativeProcessor } from './processor.js';
@@ -17,12 +17,6 @@ function make(raw: object = {}) {
   const next = new SinkConsumer();
   const p = new DeltaToCumulativeProcessor(set, deltaToCumulativeSchema.parse(raw), next);
   return { p, set, next };
-}
-
-async function drops(set: ReturnType<typeof testSettings>): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const v of (await set.metrics.droppedPoints.get()).values) if (v.value > 0) out[String(v.labels.reason)] = v.value;
-  return out;
 }
 
 /** One request: its metrics, and when (wall clock, ms) it arrives. */
@@ -210,7 +204,7 @@ describe('deltatocumulative', () => {
       expect(got[i].length, `output of request ${i}`).toBe(want.length);
       want.forEach((w, j) => expect(got[i][j], `request ${i}, point ${j}`).toMatchObject(w));
     });
-    expect(await drops(set)).toEqual(k.drops ?? {});
+    expect(await droppedByReason(set.metrics)).toEqual(k.drops ?? {});
   });
 
   it('removes metrics, scopes and resources left empty, and sends nothing when nothing is left', async () => {

@@ -1,5 +1,4 @@
-import type { Consumer, CreateSettings, Processor, RequestContext } from '../../component/component.js';
-import { Lifecycle } from '../../component/lifecycle.js';
+import type { Consumer, CreateSettings } from '../../component/component.js';
 import { expStateOf } from '../../model/exp-histogram.js';
 import {
   type ExpHistogramMetric,
@@ -8,7 +7,6 @@ import {
   type HistogramMetric,
   type HistogramPoints,
   type Metric,
-  type MetricBatch,
   MetricType,
   type NumberPoints,
   type Points,
@@ -17,9 +15,7 @@ import {
 } from '../../model/metric.js';
 import { ExpHistogramBuilder, HistogramBuilder, NumberBuilder } from '../../model/points-builder.js';
 import { appendExpHistogram, appendHistogram, appendNumber, copyCommon } from '../../model/points.js';
-import { throttle } from '../../telemetry/logger.js';
-import { StreamKeys } from '../helper/stream-key.js';
-import { DropCounts, visitMetrics } from '../helper/walk.js';
+import { StreamProcessor } from '../helper/stream-processor.js';
 import type { DeltaToCumulativeConfig } from './config.js';
 import { DeltaState, KIND_EXP, KIND_HISTOGRAM, KIND_SUM } from './state.js';
 
@@ -37,52 +33,17 @@ import { DeltaState, KIND_EXP, KIND_HISTOGRAM, KIND_SUM } from './state.js';
  * bucket counts do not match their bounds (invalid_buckets). Stale markers
  * (no recorded value) pass through with the stream's start.
  */
-export class DeltaToCumulativeProcessor implements Processor {
-  readonly mutates = true;
-  private readonly life = new Lifecycle();
+export class DeltaToCumulativeProcessor extends StreamProcessor {
   private readonly state: DeltaState;
-  private readonly keys = new StreamKeys();
-  private readonly drops = new DropCounts();
   private readonly nb = new NumberBuilder();
   private readonly hb = new HistogramBuilder();
   private readonly eb = new ExpHistogramBuilder();
-  private readonly labels: { processor: string; pipeline: string };
-  private readonly log;
-  private timer: NodeJS.Timeout | undefined;
-  private lastGauges = 0;
-  private now = 0;
 
-  constructor(
-    private readonly set: CreateSettings,
-    private readonly config: DeltaToCumulativeConfig,
-    private readonly next: Consumer,
-  ) {
-    this.labels = { processor: set.id.toString(), pipeline: set.pipeline ?? '' };
-    this.log = throttle(set.logger);
-    this.state = new DeltaState(
-      { maxStreams: config.max_streams, maxStaleMs: config.max_stale, onEvict: (n) => set.metrics.processorStreamsEvicted.inc(this.labels, n) },
-    );
+  constructor(set: CreateSettings, config: DeltaToCumulativeConfig, next: Consumer) {
+    super(set, next, { maxStreams: config.max_streams, staleMs: config.max_stale, staleKey: 'max_stale' });
+    this.state = new DeltaState({ maxStreams: config.max_streams, maxStaleMs: config.max_stale, onFull: (now) => this.sweep(now) });
   }
 
-  start(): Promise<void> {
-    return this.life.start(() => {
-      this.set.metrics.processorStreamsLimit.set(this.labels, this.config.max_streams);
-      const every = Math.min(60_000, Math.max(1000, this.config.max_stale / 4));
-      this.timer = setInterval(() => {
-        this.state.sweep(Date.now());
-        this.gauges(Date.now(), true);
-      }, every);
-      this.timer.unref();
-    });
-  }
-
-  shutdown(): Promise<void> {
-    return this.life.shutdown(() => {
-      if (this.timer !== undefined) clearInterval(this.timer);
-    });
-  }
-
-  /** Streams held (for tests and the benchmark). */
   get streams(): number {
     return this.state.size;
   }
@@ -91,25 +52,11 @@ export class DeltaToCumulativeProcessor implements Processor {
     return this.state.bytes();
   }
 
-  consume(batch: MetricBatch, ctx: RequestContext): Promise<void> {
-    this.process(batch, Date.now());
-    return batch.resourceMetrics.length === 0 ? Promise.resolve() : this.next.consume(batch, ctx);
+  protected evictStale(nowMs: number): number {
+    return this.state.sweep(nowMs);
   }
 
-  /** Converts the batch in place (exposed for tests that set the clock). */
-  process(batch: MetricBatch, nowMs: number): void {
-    this.now = nowMs;
-    visitMetrics(batch, this.keys, (m) => this.metric(m));
-    const dropped = this.drops.flush(this.set);
-    const limited = dropped.get('stream_limit');
-    if (limited !== undefined) {
-      this.log('warn', 'stream_limit', { points: limited, max_streams: this.config.max_streams, max_stale: this.config.max_stale / 1000 },
-        'deltatocumulative holds max_streams streams: points of new streams are dropped until streams go stale');
-    }
-    this.gauges(nowMs, false);
-  }
-
-  private metric(m: Metric): boolean {
+  protected metric(m: Metric): boolean {
     if (m.type !== MetricType.Sum && m.type !== MetricType.Histogram && m.type !== MetricType.ExponentialHistogram) return true;
     if (m.temporality !== Temporality.Delta) return true;
     if (m.type === MetricType.Sum) m.points = this.sums(m);
@@ -186,16 +133,16 @@ export class DeltaToCumulativeProcessor implements Processor {
       }
       const s = this.admit(p, i, KIND_HISTOGRAM);
       if (s < 0) continue;
-      const total = st.addHistogram(s, bounds, counts, p.counts[i], p.sums[i], p.mins[i], p.maxs[i], p.has[i], p.startTimes[2 * i], p.startTimes[2 * i + 1]);
+      const r = st.addHistogram(s, bounds, counts, p.counts[i], p.sums[i], p.mins[i], p.maxs[i], p.has[i], p.startTimes[2 * i], p.startTimes[2 * i + 1]);
       appendHistogram(b, p, i);
       const j = b.n - 1;
-      const r = st.histRow(s);
-      b.bucketCounts.set(total, b.bucketStart[j]);
-      b.counts[j] = st.total[s];
-      b.sums[j] = st.hSum[r];
-      b.mins[j] = st.hMin[r];
-      b.maxs[j] = st.hMax[r];
-      b.has[j] = st.hHas[r];
+      const h = st.hist;
+      b.bucketCounts.set(h.buckets(r), b.bucketStart[j]);
+      b.counts[j] = h.count[r];
+      b.sums[j] = h.sum[r];
+      b.mins[j] = h.min[r];
+      b.maxs[j] = h.max[r];
+      b.has[j] = h.has[r];
       this.startFrom(b, j, s);
     }
     return b.finish();
@@ -231,12 +178,5 @@ export class DeltaToCumulativeProcessor implements Processor {
       b.commit(p.attributes[i]);
     }
     return b.finish();
-  }
-
-  private gauges(nowMs: number, force: boolean): void {
-    if (!force && nowMs - this.lastGauges < 1000) return;
-    this.lastGauges = nowMs;
-    this.set.metrics.processorStreams.set(this.labels, this.state.size);
-    this.set.metrics.processorStateBytes.set(this.labels, this.state.bytes());
   }
 }

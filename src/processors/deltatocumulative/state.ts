@@ -1,6 +1,7 @@
 import { type ExpState, mergeExp } from '../../model/exp-histogram.js';
 import { HAS_MAX, HAS_MIN } from '../../model/metric.js';
 import { deltaOverlaps, timeBefore } from '../../model/temporality/delta.js';
+import { HistogramStore, Rows } from '../helper/histogram-store.js';
 import { StreamTable, grown } from '../helper/stream-table.js';
 
 /**
@@ -9,12 +10,10 @@ import { StreamTable, grown } from '../helper/stream-table.js';
  * no object per stream for sums and explicit histograms):
  *
  * - every stream: key and last-seen second (in the table), start and end
- *   time (4 x u32), kind (u8), total (f64: the sum, or the histogram's
- *   count), row (i32: its row in the histogram or exponential store);
- * - explicit histograms: sum, min, max (f64), which of them are known (u8),
- *   bounds (i32, an id into interned bound lists) and bucket row (i32) in a
- *   pool of rows as wide as the bucket count, so rows are reused and never
- *   fragment;
+ *   time (4 x u32), kind (u8), total (f64, for sums) and row (i32: its row
+ *   in the histogram or exponential store);
+ * - explicit histograms: a row in a HistogramStore (count, sum, min, max,
+ *   bounds, and buckets in a pool of rows as wide as the bucket count);
  * - exponential histograms: one small object each (their buckets move and
  *   change scale as they merge).
  *
@@ -38,39 +37,12 @@ interface ExpAcc {
   has: number;
 }
 
-/** Rows handed out densely, with released rows reused first. */
-class Rows {
-  next = 0;
-  private readonly free: number[] = [];
-  alloc(): number {
-    return this.free.length > 0 ? this.free.pop()! : this.next++;
-  }
-  release(r: number): void {
-    this.free.push(r);
-  }
-  get live(): number {
-    return this.next - this.free.length;
-  }
-}
-
-class BucketPool {
-  data: Float64Array;
-  readonly rows = new Rows();
-  constructor(readonly width: number) {
-    this.data = new Float64Array(Math.max(1, width) * 64);
-  }
-  alloc(): number {
-    const r = this.rows.alloc();
-    this.data = grown(this.data, (r + 1) * this.width);
-    return r;
-  }
-}
-
 export interface DeltaStateOptions {
   /** 0: no limit. */
   readonly maxStreams: number;
   readonly maxStaleMs: number;
-  readonly onEvict?: (n: number) => void;
+  /** Called (at most once a second) when a new stream finds max_streams held, to forget stale ones. */
+  readonly onFull: (nowMs: number) => void;
 }
 
 export class DeltaState {
@@ -81,19 +53,8 @@ export class DeltaState {
   total = new Float64Array(0);
   row = new Int32Array(0);
 
-  // Explicit histograms, by row.
-  private readonly hRows = new Rows();
-  hSum = new Float64Array(64);
-  hMin = new Float64Array(64);
-  hMax = new Float64Array(64);
-  hHas = new Uint8Array(64);
-  private hBounds = new Int32Array(64);
-  private hWidth = new Int32Array(64);
-  private hBucketRow = new Int32Array(64);
-  private readonly boundLists: Float64Array[] = [];
-  private readonly boundIds = new Map<string, number>();
-  private readonly pools: BucketPool[] = [];
-  private lastBoundId = -1;
+  /** Explicit histograms, by row[slot]. */
+  readonly hist = new HistogramStore();
 
   // Exponential histograms, by row.
   private readonly eRows = new Rows();
@@ -101,7 +62,6 @@ export class DeltaState {
 
   /** Set by admit(): whether the stream was created by this point. */
   isNew = false;
-  private lastSweep = 0;
 
   constructor(private readonly o: DeltaStateOptions) {
     this.table = new StreamTable((cap) => this.growSlots(cap));
@@ -118,28 +78,23 @@ export class DeltaState {
    */
   admit(lo: number, hi: number, kind: number, startLo: number, startHi: number, endLo: number, endHi: number, nowMs: number): number | Refusal {
     const t = this.table;
+    const times = this.times;
     let s = t.find(lo, hi);
-    if (s < 0) {
-      if (this.o.maxStreams > 0 && t.size >= this.o.maxStreams) {
-        // Only stale streams make room, and a sweep at most once a second.
-        if (nowMs - this.lastSweep < 1000) return 'stream_limit';
-        this.sweep(nowMs);
-        if (t.size >= this.o.maxStreams) return 'stream_limit';
-      }
-      s = t.insert(lo, hi, nowMs);
-      this.kind[s] = kind;
-      this.setStart(s, startLo, startHi, endLo, endHi);
-      this.isNew = true;
-      this.row[s] = -1;
+    if (s >= 0) {
+      if (!timeBefore(times[4 * s + 2], times[4 * s + 3], endLo, endHi)) return 'out_of_order';
+      if (deltaOverlaps(startLo, startHi, times[4 * s + 2], times[4 * s + 3])) return 'delta_overlap';
+      t.touch(s, nowMs);
+      times[4 * s + 2] = endLo;
+      times[4 * s + 3] = endHi;
+      this.isNew = false;
       return s;
     }
-    const times = this.times;
-    if (!timeBefore(times[4 * s + 2], times[4 * s + 3], endLo, endHi)) return 'out_of_order';
-    if (deltaOverlaps(startLo, startHi, times[4 * s + 2], times[4 * s + 3])) return 'delta_overlap';
-    times[4 * s + 2] = endLo;
-    times[4 * s + 3] = endHi;
-    t.touch(s, nowMs);
-    this.isNew = false;
+    s = t.acquire(lo, hi, nowMs, this.o.maxStreams, this.o.onFull);
+    if (s < 0) return 'stream_limit';
+    this.isNew = true;
+    this.kind[s] = kind;
+    this.row[s] = -1;
+    this.setStart(s, startLo, startHi, endLo, endHi);
     return s;
   }
 
@@ -149,9 +104,9 @@ export class DeltaState {
   }
 
   /**
-   * Adds an explicit-bucket histogram; returns the bucket counts of the total
-   * (a view, valid until the next call). Changed bounds cannot be merged:
-   * the total restarts from this point, with its start time.
+   * Adds an explicit-bucket histogram; returns its row in `hist`. Changed
+   * bounds cannot be merged: the total restarts from this point, with its
+   * start time.
    */
   addHistogram(
     s: number,
@@ -164,51 +119,27 @@ export class DeltaState {
     has: number,
     startLo: number,
     startHi: number,
-  ): Float64Array {
-    const width = counts.length;
+  ): number {
+    const h = this.hist;
     let r = this.row[s];
-    let restart = r < 0;
     if (r < 0) {
-      r = this.hRows.alloc();
-      this.growHistRows(r + 1);
+      r = h.alloc();
       this.row[s] = r;
-      this.hBucketRow[r] = -1;
-    } else if (this.hWidth[r] !== width || !sameList(this.boundLists[this.hBounds[r]], bounds)) {
+      h.set(r, bounds, counts, count, sum, min, max, has);
+    } else if (!h.sameLayout(r, bounds, counts.length)) {
       const t = this.times;
       this.setStart(s, startLo, startHi, t[4 * s + 2], t[4 * s + 3]);
-      restart = true;
-    }
-    if (restart) {
-      if (this.hBucketRow[r] >= 0 && this.hWidth[r] !== width) {
-        this.pools[this.hWidth[r]].rows.release(this.hBucketRow[r]);
-        this.hBucketRow[r] = -1;
-      }
-      if (this.hBucketRow[r] < 0) this.hBucketRow[r] = this.pool(width).alloc();
-      this.hWidth[r] = width;
-      this.hBounds[r] = this.boundId(bounds);
-      this.pools[width].data.set(counts, this.hBucketRow[r] * width);
-      this.total[s] = count;
-      this.hSum[r] = sum;
-      this.hMin[r] = min;
-      this.hMax[r] = max;
-      this.hHas[r] = has;
+      h.set(r, bounds, counts, count, sum, min, max, has);
     } else {
-      const d = this.pools[width].data;
-      const at = this.hBucketRow[r] * width;
-      for (let k = 0; k < width; k++) d[at + k] += counts[k];
-      this.total[s] += count;
-      this.hSum[r] += sum;
-      this.hHas[r] &= has;
-      if (min < this.hMin[r]) this.hMin[r] = min;
-      if (max > this.hMax[r]) this.hMax[r] = max;
+      const d = h.buckets(r);
+      for (let k = 0; k < d.length; k++) d[k] += counts[k];
+      h.count[r] += count;
+      h.sum[r] += sum;
+      h.has[r] &= has;
+      if (min < h.min[r]) h.min[r] = min;
+      if (max > h.max[r]) h.max[r] = max;
     }
-    const at = this.hBucketRow[r] * width;
-    return this.pools[width].data.subarray(at, at + width);
-  }
-
-  /** Row of slot s in the histogram columns (hSum, hMin, hMax, hHas). */
-  histRow(s: number): number {
-    return this.row[s];
+    return r;
   }
 
   /** Adds an exponential histogram (its state is taken over); returns the total. */
@@ -231,21 +162,14 @@ export class DeltaState {
 
   /** Forgets streams not touched for max_stale; returns how many. */
   sweep(nowMs: number): number {
-    this.lastSweep = nowMs;
-    const n = this.table.sweep(nowMs, this.o.maxStaleMs, (s) => this.release(s));
-    if (n > 0) this.o.onEvict?.(n);
-    return n;
+    return this.table.sweep(nowMs, this.o.maxStaleMs, (s) => this.release(s));
   }
 
   /** Bytes held: every typed array, plus an estimate for exponential histogram objects. */
   bytes(): number {
-    let b = this.table.bytes() + this.times.byteLength + this.kind.byteLength + this.total.byteLength + this.row.byteLength;
-    b += this.hSum.byteLength + this.hMin.byteLength + this.hMax.byteLength + this.hHas.byteLength;
-    b += this.hBounds.byteLength + this.hWidth.byteLength + this.hBucketRow.byteLength;
-    for (const p of this.pools) if (p !== undefined) b += p.data.byteLength;
-    for (const l of this.boundLists) b += l.byteLength + 64;
-    // An exponential histogram object: ~200 bytes of fields and arrays, plus 8 per bucket.
-    for (const e of this.exps) if (e !== undefined) b += 200 + 8 * (e.exp.pos.length + e.exp.neg.length);
+    let b = this.table.bytes() + this.times.byteLength + this.kind.byteLength + this.total.byteLength + this.row.byteLength + this.hist.bytes();
+    // An exponential histogram object: ~400 bytes of objects and arrays (measured), plus 8 per bucket.
+    for (const e of this.exps) if (e !== undefined) b += 400 + 8 * (e.exp.pos.length + e.exp.neg.length);
     return b;
   }
 
@@ -261,44 +185,11 @@ export class DeltaState {
   private release(s: number): void {
     const r = this.row[s];
     if (r < 0) return;
-    if (this.kind[s] === KIND_HISTOGRAM) {
-      this.releaseBuckets(r);
-      this.hRows.release(r);
-    } else if (this.kind[s] === KIND_EXP) {
+    if (this.kind[s] === KIND_HISTOGRAM) this.hist.release(r); else if (this.kind[s] === KIND_EXP) {
       this.exps[r] = undefined;
       this.eRows.release(r);
     }
     this.row[s] = -1;
-  }
-
-  private releaseBuckets(r: number): void {
-    const br = this.hBucketRow[r];
-    if (br >= 0) this.pools[this.hWidth[r]].rows.release(br);
-    this.hBucketRow[r] = -1;
-  }
-
-  private pool(width: number): BucketPool {
-    let p = this.pools[width];
-    if (p === undefined) {
-      p = new BucketPool(width);
-      this.pools[width] = p;
-    }
-    return p;
-  }
-
-  /** Interns a bound list (few distinct lists exist: one per instrument configuration). */
-  private boundId(bounds: Float64Array): number {
-    // New streams of one metric come together and share bounds: try the last list first.
-    if (this.lastBoundId >= 0 && sameList(this.boundLists[this.lastBoundId], bounds)) return this.lastBoundId;
-    const key = bounds.join(',');
-    let id = this.boundIds.get(key);
-    if (id === undefined) {
-      id = this.boundLists.length;
-      this.boundLists.push(Float64Array.from(bounds));
-      this.boundIds.set(key, id);
-    }
-    this.lastBoundId = id;
-    return id;
   }
 
   private growSlots(cap: number): void {
@@ -307,22 +198,4 @@ export class DeltaState {
     this.total = grown(this.total, cap);
     this.row = grown(this.row, cap);
   }
-
-  private growHistRows(n: number): void {
-    if (n <= this.hSum.length) return;
-    const cap = Math.max(n, this.hSum.length * 2);
-    this.hSum = grown(this.hSum, cap);
-    this.hMin = grown(this.hMin, cap);
-    this.hMax = grown(this.hMax, cap);
-    this.hHas = grown(this.hHas, cap);
-    this.hBounds = grown(this.hBounds, cap);
-    this.hWidth = grown(this.hWidth, cap);
-    this.hBucketRow = grown(this.hBucketRow, cap);
-  }
-}
-
-function sameList(a: Float64Array, b: Float64Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
-  return true;
 }

@@ -23,6 +23,9 @@ export class StreamTable {
   /** Slots below this have been used at least once. */
   private used = 0;
   private count = 0;
+  private lastSweep = -Infinity;
+  /** Set by acquire(): whether the slot it returned was created by that call. */
+  created = false;
 
   /**
    * @param grow called with the new slot capacity whenever it grows (and once
@@ -60,6 +63,30 @@ export class StreamTable {
       const s = e - 1;
       if (this.keyLo[s] === lo && this.keyHi[s] === hi) return s;
     }
+  }
+
+  /**
+   * The slot of a key, touched at `nowMs`, created if it is new and there
+   * is room: below `limit` streams (0: no limit), or once `sweep` (called at
+   * most once a second while at the limit) has freed some. Returns -1 when
+   * there is no room. `created` tells whether this call created the slot.
+   * Streams in use are never evicted to make room, only stale ones.
+   */
+  acquire(lo: number, hi: number, nowMs: number, limit: number, sweep: (nowMs: number) => void): number {
+    const s = this.find(lo, hi);
+    if (s >= 0) {
+      this.created = false;
+      this.seen[s] = this.second(nowMs);
+      return s;
+    }
+    if (limit > 0 && this.count >= limit) {
+      if (nowMs - this.lastSweep < 1000) return -1;
+      this.lastSweep = nowMs;
+      sweep(nowMs);
+      if (this.count >= limit) return -1;
+    }
+    this.created = true;
+    return this.insert(lo, hi, nowMs);
   }
 
   /** Adds a key that find() did not find; returns its slot, touched at `nowMs`. */
@@ -165,10 +192,10 @@ export class StreamTable {
   }
 }
 
-/** Grows a typed array to `n` elements, keeping its contents. */
+/** A typed array of at least `n` elements (at least doubling, so appends cost O(1) amortised), keeping the contents. */
 export function grown<T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(a: T, n: number): T {
   if (a.length >= n) return a;
-  const b = new (a.constructor as new (n: number) => T)(n);
+  const b = new (a.constructor as new (n: number) => T)(Math.max(n, 2 * a.length));
   b.set(a);
   return b;
 }
