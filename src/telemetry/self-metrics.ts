@@ -144,12 +144,6 @@ export class SelfMetrics {
     labelNames: ['processor', 'pipeline', 'tenant'],
     registers: [this.registry],
   });
-  readonly cardinalityRefusedSeries = new Counter({
-    name: 'tributary_cardinality_guard_refused_series_total',
-    help: 'New series the cardinality guard refused because the tenant was at its series limit.',
-    labelNames: ['processor', 'pipeline', 'tenant'],
-    registers: [this.registry],
-  });
   readonly cardinalitySeries = new Gauge({
     name: 'tributary_cardinality_guard_series',
     help: 'Distinct series the cardinality guard holds for a tenant within its window.',

@@ -1,6 +1,6 @@
-import type { Consumer, CreateSettings, Processor, RequestContext } from '../../component/component.js';
+import { type Consumer, type CreateSettings, EMPTY_CONTEXT, type Processor, type RequestContext } from '../../component/component.js';
 import { Lifecycle } from '../../component/lifecycle.js';
-import type { Metric, MetricBatch } from '../../model/metric.js';
+import type { Metric, MetricBatch, ResourceMetrics } from '../../model/metric.js';
 import { throttle } from '../../telemetry/logger.js';
 import { StreamKeys } from './stream-key.js';
 import { DropCounts, visitMetrics } from './walk.js';
@@ -28,6 +28,8 @@ export abstract class StreamProcessor implements Processor {
   protected readonly labels: { processor: string; pipeline: string };
   /** The wall clock of the batch being processed (ms). */
   protected now = 0;
+  /** The request the batch being processed came with. */
+  protected ctx: RequestContext = EMPTY_CONTEXT;
   private readonly life = new Lifecycle();
   private readonly log;
   private timer: NodeJS.Timeout | undefined;
@@ -47,7 +49,7 @@ export abstract class StreamProcessor implements Processor {
   /** Bytes the state holds. */
   abstract stateBytes(): number;
   /** Converts one metric in place; false removes it. */
-  protected abstract metric(m: Metric): boolean;
+  protected abstract metric(m: Metric, rm: ResourceMetrics): boolean;
   /** Forgets the streams not seen for staleMs; returns how many. */
   protected abstract evictStale(nowMs: number): number;
 
@@ -68,14 +70,16 @@ export abstract class StreamProcessor implements Processor {
   }
 
   consume(batch: MetricBatch, ctx: RequestContext): Promise<void> {
-    this.process(batch, Date.now());
+    this.process(batch, Date.now(), ctx);
     return batch.resourceMetrics.length === 0 ? Promise.resolve() : this.next.consume(batch, ctx);
   }
 
   /** Processes the batch in place at the given wall clock (exposed for tests). */
-  process(batch: MetricBatch, nowMs: number): void {
+  process(batch: MetricBatch, nowMs: number, ctx: RequestContext = EMPTY_CONTEXT): void {
     this.now = nowMs;
-    visitMetrics(batch, this.keys, (m) => this.metric(m));
+    this.ctx = ctx;
+    visitMetrics(batch, this.keys, (m, rm) => this.metric(m, rm));
+    this.ctx = EMPTY_CONTEXT;
     const limited = this.drops.flush(this.set).get('stream_limit');
     if (limited !== undefined) {
       const { maxStreams, staleMs, staleKey } = this.limits;
