@@ -27,6 +27,11 @@ export interface HttpServerOptions {
   readonly metrics: SelfMetrics;
   /** Renders an error in the receiver's protocol format. */
   readonly renderError: (req: FastifyRequest, reply: FastifyReply, err: ProtocolError) => FastifyReply;
+  /**
+   * Asked before a request's body is read (Host.admit for this receiver):
+   * an error refuses the request at once, without reading or decoding it.
+   */
+  readonly admit?: () => TributaryError | undefined;
   readonly headerTimeoutMs?: number;
   readonly idleTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
@@ -56,6 +61,14 @@ export function createHttpServer(o: HttpServerOptions): HttpServer {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: Buffer) => void) => done(null, body));
 
   const close = gracefulClose(app);
+
+  const admit = o.admit;
+  if (admit !== undefined) {
+    app.addHook('onRequest', async () => {
+      const refusal = admit();
+      if (refusal !== undefined) throw refusal;
+    });
+  }
 
   app.addHook('onResponse', async (_req, reply) => {
     o.metrics.receiverRequests.inc({ receiver: o.receiver, transport: 'http', status: String(reply.statusCode) });

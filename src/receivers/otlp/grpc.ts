@@ -4,6 +4,7 @@ import type { ServerAuthenticator } from '../../component/auth.js';
 import { parseEndpoint } from '../../config/schema.js';
 import { readServerTls } from '../../config/tls.js';
 import { toProtocolError } from '../../errors/transport.js';
+import type { TributaryError } from '../../errors/tributary-error.js';
 import { decodeOtlpProto } from '../../model/otlp/decode-proto.js';
 import { encodeExportResponse, encodeStatus } from '../../model/rpc/status.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -41,6 +42,8 @@ export interface OtlpGrpcDeps {
   readonly logger: Logger;
   readonly metrics: SelfMetrics;
   readonly auth: () => ServerAuthenticator | undefined;
+  /** Host.admit for this receiver, asked before a message is decoded. */
+  readonly admit?: () => TributaryError | undefined;
 }
 
 const CODE_NAMES = Object.fromEntries(Object.entries(grpc.status).map(([k, v]) => [v, k]));
@@ -104,6 +107,8 @@ export class OtlpGrpcServer {
   }
 
   private async handle(call: grpc.ServerUnaryCall<Buffer, Buffer>): Promise<Buffer> {
+    const refusal = this.d.admit?.();
+    if (refusal !== undefined) throw refusal;
     const auth = await this.authenticate(call);
     const decoded = decodeOtlpProto(call.request);
     const client: ClientInfo = { address: peerAddress(call.getPeer()), metadata: this.d.config.include_metadata ? metadataMap(call.metadata) : undefined, auth };

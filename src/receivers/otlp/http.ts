@@ -52,6 +52,8 @@ export interface OtlpHttpDeps {
   readonly logger: Logger;
   readonly metrics: SelfMetrics;
   readonly auth: () => ServerAuthenticator | undefined;
+  /** Host.admit for this receiver, asked before a body is read. */
+  readonly admit?: () => TributaryError | undefined;
 }
 
 export function createOtlpHttpServer(d: OtlpHttpDeps): HttpServer {
@@ -65,6 +67,7 @@ export function createOtlpHttpServer(d: OtlpHttpDeps): HttpServer {
     logger: d.logger,
     metrics: d.metrics,
     renderError: renderOtlpHttpError,
+    admit: d.admit,
   });
   const app = server.app;
 
