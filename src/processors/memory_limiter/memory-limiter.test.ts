@@ -164,7 +164,7 @@ processors: {memory_limiter: {limit_mib: ${limitMib}, check_interval: 1s}}
 exporters: {debug: }
 service: {telemetry: {metrics: {level: none}}, pipelines: {metrics: {receivers: [otlp], processors: [memory_limiter], exporters: [debug]}}}`;
     const { raw } = await loadConfig([`yaml:${yaml}`], { env: {} });
-    const s = new Service(buildGatewayConfig(raw, new Registry([...BUILTIN_FACTORIES, memoryLimiterFactory])), { logger: silentLogger() });
+    const s = new Service(buildGatewayConfig(raw, new Registry([...BUILTIN_FACTORIES.filter((f) => f.type !== 'memory_limiter'), memoryLimiterFactory])), { logger: silentLogger() });
     await s.start();
     services.push(s);
     const [grpc, http] = s.endpoints()['receiver/otlp'];
