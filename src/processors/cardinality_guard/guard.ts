@@ -57,7 +57,6 @@ export class CardinalityGuard extends StreamProcessor {
   private readonly authName: string | undefined;
   private readonly attrKey: string;
   private keep = new Uint8Array(256);
-  private lastSeriesGauge = -Infinity;
   private readonly gaugeLabels = new Set<string>();
   // The tenant of the resource being visited, resolved once per resource.
   private curResource: ResourceMetrics | undefined;
@@ -104,7 +103,6 @@ export class CardinalityGuard extends StreamProcessor {
       n += t.table.sweep(nowMs, this.config.window);
       if (t.table.size === 0 && t.droppedSinceLog === 0) this.tenants.delete(name);
     }
-    this.seriesGauges(nowMs, true);
     return n;
   }
 
@@ -185,12 +183,11 @@ export class CardinalityGuard extends StreamProcessor {
       t.droppedSinceLog = 0;
       t.byMetric.clear();
     }
-    this.seriesGauges(nowMs, false);
   }
 
-  private seriesGauges(nowMs: number, force: boolean): void {
-    if (!force && nowMs - this.lastSeriesGauge < 1000) return;
-    this.lastSeriesGauge = nowMs;
+  /** Series per tenant label, beside the streams and bytes every stateful processor reports. */
+  protected override updateGauges(): void {
+    super.updateGauges();
     const byLabel = new Map<string, number>();
     for (const t of this.tenants.values()) byLabel.set(t.label, (byLabel.get(t.label) ?? 0) + t.table.size);
     // Labels of tenants that are gone go to 0 (not removed: other guards share the gauge).

@@ -34,6 +34,7 @@ export abstract class StreamProcessor implements Processor {
   private readonly log;
   private timer: NodeJS.Timeout | undefined;
   private lastGauges = -Infinity;
+  private gaugeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     protected readonly set: CreateSettings,
@@ -66,6 +67,7 @@ export abstract class StreamProcessor implements Processor {
   shutdown(): Promise<void> {
     return this.life.shutdown(() => {
       if (this.timer !== undefined) clearInterval(this.timer);
+      if (this.gaugeTimer !== undefined) clearTimeout(this.gaugeTimer);
     });
   }
 
@@ -97,9 +99,27 @@ export abstract class StreamProcessor implements Processor {
     this.gauges(nowMs, true);
   }
 
+  /**
+   * Reports the state's size at most once a second; a change within the
+   * second is reported at its end, so the gauges never stay stale.
+   */
   private gauges(nowMs: number, force: boolean): void {
-    if (!force && nowMs - this.lastGauges < 1000) return;
-    this.lastGauges = nowMs;
+    if (force || nowMs - this.lastGauges >= 1000) {
+      this.lastGauges = nowMs;
+      this.updateGauges();
+      return;
+    }
+    if (this.gaugeTimer !== undefined) return;
+    this.gaugeTimer = setTimeout(() => {
+      this.gaugeTimer = undefined;
+      this.lastGauges = Date.now();
+      this.updateGauges();
+    }, 1000);
+    this.gaugeTimer.unref();
+  }
+
+  /** Sets the state's self-metrics (subclasses add their own). */
+  protected updateGauges(): void {
     this.set.metrics.processorStreams.set(this.labels, this.streams);
     this.set.metrics.processorStateBytes.set(this.labels, this.stateBytes());
   }
