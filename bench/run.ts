@@ -1,6 +1,7 @@
 import { benchDecode } from './decode.js';
 import { benchInflux } from './influx.js';
 import { benchPrw } from './prw.js';
+import { benchProcessors } from './processors.js';
 import { benchPutMetricData } from './putmetricdata.js';
 import { benchQueue } from './queue.js';
 
@@ -12,6 +13,7 @@ const suites: Record<string, () => { lines: string[] } | Promise<{ lines: string
   putmetricdata: benchPutMetricData,
   queue: benchQueue,
   prw: benchPrw,
+  processors: benchProcessors,
 };
 for (const [name, fn] of Object.entries(suites)) {
   if (only !== undefined && only !== name) continue;

@@ -91,10 +91,13 @@ let p: DeltaToCumulativeProcessor | undefined = new DeltaToCumulativeProcessor(
   deltaToCumulativeSchema.parse({ max_streams: 0 }),
   nopConsumer,
 );
+await p.start();
 for (let i = 0; i < streams; i += CHUNK) p.process(chunk(kind, i, Math.min(CHUNK, streams - i)), Date.now());
 const held = p.streams;
 const reported = p.stateBytes();
 const withState = used();
+// Shut down first: its timers hold it alive otherwise.
+await p.shutdown();
 p = undefined;
 const without = used();
 console.log(JSON.stringify({ kind, streams: held, bytesPerStream: (withState - without) / held, reportedPerStream: reported / held }));

@@ -111,6 +111,7 @@ export class CardinalityGuard extends StreamProcessor {
       this.curResource = rm;
       this.curTenant = this.resourceTenant(rm.resource.attributes);
     }
+    this.keys.metric(m);
     const p = m.points;
     if (this.keep.length < p.length) this.keep = new Uint8Array(p.length * 2);
     const keep = this.keep;

@@ -95,6 +95,7 @@ export class CumulativeToDeltaProcessor extends StreamProcessor {
       if (m.temporality !== Temporality.Cumulative || !m.monotonic) return true;
     } else if (m.type !== MetricType.Histogram || m.temporality !== Temporality.Cumulative) return true;
     if (!this.include(m) || this.exclude(m)) return true;
+    this.keys.metric(m);
     if (m.type === MetricType.Sum) m.points = this.sums(m);
     else m.points = this.histograms(m);
     m.temporality = Temporality.Delta;
@@ -199,15 +200,13 @@ export class CumulativeToDeltaProcessor extends StreamProcessor {
       const s = this.slot(p, i);
       if (s < 0) continue;
       const first = this.first;
-      const bounds = p.bounds.subarray(p.boundStart[i], p.boundStart[i + 1]);
-      const counts = p.bucketCounts.subarray(p.bucketStart[i], p.bucketStart[i + 1]);
       this.record(p, i, s);
       let r = this.row[s];
       if (r < 0) {
         r = h.alloc();
         this.row[s] = r;
       }
-      const changed = !first && !h.sameLayout(r, bounds, counts.length);
+      const changed = !first && !h.sameLayout(r, p, i);
       const reset = !first && !changed && p.counts[i] < h.count[r];
       if (first || changed || reset) {
         if (changed) this.drops.add('buckets_changed');
@@ -215,19 +214,21 @@ export class CumulativeToDeltaProcessor extends StreamProcessor {
           appendHistogram(b, p, i);
           if (reset) this.deltaStart(b, b.n - 1);
         }
-        h.set(r, bounds, counts, p.counts[i], p.sums[i], p.mins[i], p.maxs[i], p.has[i]);
+        h.set(r, p, i);
         continue;
       }
       appendHistogram(b, p, i);
       const j = b.n - 1;
-      const prev = h.buckets(r);
+      const d = h.data(r);
+      const at = h.offset(r);
       const from = b.bucketStart[j];
-      for (let k = 0; k < prev.length; k++) b.bucketCounts[from + k] -= prev[k];
+      const width = h.widthOf(r);
+      for (let k = 0; k < width; k++) b.bucketCounts[from + k] -= d[at + k];
       b.counts[j] -= h.count[r];
       b.sums[j] -= h.sum[r];
       b.has[j] &= ~(HAS_MIN | HAS_MAX);
       this.deltaStart(b, j);
-      h.set(r, bounds, counts, p.counts[i], p.sums[i], p.mins[i], p.maxs[i], p.has[i]);
+      h.set(r, p, i);
     }
     return b.finish();
   }

@@ -59,6 +59,7 @@ export class DeltaToCumulativeProcessor extends StreamProcessor {
   protected metric(m: Metric): boolean {
     if (m.type !== MetricType.Sum && m.type !== MetricType.Histogram && m.type !== MetricType.ExponentialHistogram) return true;
     if (m.temporality !== Temporality.Delta) return true;
+    this.keys.metric(m);
     if (m.type === MetricType.Sum) m.points = this.sums(m);
     else if (m.type === MetricType.Histogram) m.points = this.histograms(m);
     else m.points = this.expHistograms(m);
@@ -125,19 +126,21 @@ export class DeltaToCumulativeProcessor extends StreamProcessor {
         this.passStale(b, p, i, appendHistogram);
         continue;
       }
-      const bounds = p.bounds.subarray(p.boundStart[i], p.boundStart[i + 1]);
-      const counts = p.bucketCounts.subarray(p.bucketStart[i], p.bucketStart[i + 1]);
-      if (counts.length !== 0 && counts.length !== bounds.length + 1) {
+      const width = p.bucketStart[i + 1] - p.bucketStart[i];
+      if (width !== 0 && width !== p.boundStart[i + 1] - p.boundStart[i] + 1) {
         this.drops.add('invalid_buckets');
         continue;
       }
       const s = this.admit(p, i, KIND_HISTOGRAM);
       if (s < 0) continue;
-      const r = st.addHistogram(s, bounds, counts, p.counts[i], p.sums[i], p.mins[i], p.maxs[i], p.has[i], p.startTimes[2 * i], p.startTimes[2 * i + 1]);
+      const r = st.addHistogram(s, p, i);
       appendHistogram(b, p, i);
       const j = b.n - 1;
       const h = st.hist;
-      b.bucketCounts.set(h.buckets(r), b.bucketStart[j]);
+      const d = h.data(r);
+      const at = h.offset(r);
+      const to = b.bucketStart[j];
+      for (let k = 0; k < width; k++) b.bucketCounts[to + k] = d[at + k];
       b.counts[j] = h.count[r];
       b.sums[j] = h.sum[r];
       b.mins[j] = h.min[r];

@@ -1,5 +1,5 @@
 import { type ExpState, mergeExp } from '../../model/exp-histogram.js';
-import { HAS_MAX, HAS_MIN } from '../../model/metric.js';
+import { HAS_MAX, HAS_MIN, type HistogramPoints } from '../../model/metric.js';
 import { deltaOverlaps, timeBefore } from '../../model/temporality/delta.js';
 import { HistogramStore, Rows } from '../helper/histogram-store.js';
 import { StreamTable, grown } from '../helper/stream-table.js';
@@ -104,41 +104,22 @@ export class DeltaState {
   }
 
   /**
-   * Adds an explicit-bucket histogram; returns its row in `hist`. Changed
-   * bounds cannot be merged: the total restarts from this point, with its
-   * start time.
+   * Adds point i, an explicit-bucket histogram, to slot s's total; returns
+   * its row in `hist`. Changed bounds cannot be merged: the total restarts
+   * from this point, with its start time.
    */
-  addHistogram(
-    s: number,
-    bounds: Float64Array,
-    counts: Float64Array,
-    count: number,
-    sum: number,
-    min: number,
-    max: number,
-    has: number,
-    startLo: number,
-    startHi: number,
-  ): number {
+  addHistogram(s: number, p: HistogramPoints, i: number): number {
     const h = this.hist;
     let r = this.row[s];
     if (r < 0) {
       r = h.alloc();
       this.row[s] = r;
-      h.set(r, bounds, counts, count, sum, min, max, has);
-    } else if (!h.sameLayout(r, bounds, counts.length)) {
+      h.set(r, p, i);
+    } else if (!h.sameLayout(r, p, i)) {
       const t = this.times;
-      this.setStart(s, startLo, startHi, t[4 * s + 2], t[4 * s + 3]);
-      h.set(r, bounds, counts, count, sum, min, max, has);
-    } else {
-      const d = h.buckets(r);
-      for (let k = 0; k < d.length; k++) d[k] += counts[k];
-      h.count[r] += count;
-      h.sum[r] += sum;
-      h.has[r] &= has;
-      if (min < h.min[r]) h.min[r] = min;
-      if (max > h.max[r]) h.max[r] = max;
-    }
+      this.setStart(s, p.startTimes[2 * i], p.startTimes[2 * i + 1], t[4 * s + 2], t[4 * s + 3]);
+      h.set(r, p, i);
+    } else h.add(r, p, i);
     return r;
   }
 

@@ -1,3 +1,4 @@
+import type { HistogramPoints } from '../../model/metric.js';
 import { grown } from './stream-table.js';
 
 /**
@@ -72,35 +73,59 @@ export class HistogramStore {
     this.rows.release(r);
   }
 
-  /** Whether row r holds buckets for exactly these bounds (and this many counts). */
-  sameLayout(r: number, bounds: Float64Array, width: number): boolean {
-    return this.bucketRow[r] >= 0 && this.width[r] === width && sameList(this.boundLists[this.boundsId[r]], bounds);
+  /** Whether row r holds buckets laid out as point i's (same bounds, as many counts). */
+  sameLayout(r: number, p: HistogramPoints, i: number): boolean {
+    const width = p.bucketStart[i + 1] - p.bucketStart[i];
+    return this.bucketRow[r] >= 0 && this.width[r] === width && sameBounds(this.boundLists[this.boundsId[r]], p, i);
   }
 
-  /** Sets row r to a point: its layout, bucket counts and fields. */
-  set(r: number, bounds: Float64Array, counts: Float64Array, count: number, sum: number, min: number, max: number, has: number): void {
-    const width = counts.length;
-    if (!this.sameLayout(r, bounds, width)) {
+  /** Sets row r to point i: its layout, bucket counts and fields. */
+  set(r: number, p: HistogramPoints, i: number): void {
+    const width = p.bucketStart[i + 1] - p.bucketStart[i];
+    if (!this.sameLayout(r, p, i)) {
       if (this.bucketRow[r] < 0 || this.width[r] !== width) {
         this.releaseBuckets(r);
         this.bucketRow[r] = this.pool(width).alloc();
         this.width[r] = width;
       }
-      this.boundsId[r] = this.boundId(bounds);
+      this.boundsId[r] = this.boundId(p, i);
     }
-    this.pools[width].data.set(counts, this.bucketRow[r] * width);
-    this.count[r] = count;
-    this.sum[r] = sum;
-    this.min[r] = min;
-    this.max[r] = max;
-    this.has[r] = has;
+    const d = this.pools[width].data;
+    const at = this.bucketRow[r] * width;
+    const from = p.bucketStart[i];
+    for (let k = 0; k < width; k++) d[at + k] = p.bucketCounts[from + k];
+    this.count[r] = p.counts[i];
+    this.sum[r] = p.sums[i];
+    this.min[r] = p.mins[i];
+    this.max[r] = p.maxs[i];
+    this.has[r] = p.has[i];
   }
 
-  /** Bucket counts of row r: a view, valid until the next alloc() or set(). */
-  buckets(r: number): Float64Array {
-    const w = this.width[r];
-    const at = this.bucketRow[r] * w;
-    return this.pools[w].data.subarray(at, at + w);
+  /** Adds point i (of the same layout) into row r: counts, sum, min and max; known fields only while both know them. */
+  add(r: number, p: HistogramPoints, i: number): void {
+    const width = this.width[r];
+    const d = this.pools[width].data;
+    const at = this.bucketRow[r] * width;
+    const from = p.bucketStart[i];
+    for (let k = 0; k < width; k++) d[at + k] += p.bucketCounts[from + k];
+    this.count[r] += p.counts[i];
+    this.sum[r] += p.sums[i];
+    this.has[r] &= p.has[i];
+    if (p.mins[i] < this.min[r]) this.min[r] = p.mins[i];
+    if (p.maxs[i] > this.max[r]) this.max[r] = p.maxs[i];
+  }
+
+  /** Row r's bucket counts are data(r)[offset(r) .. offset(r) + widthOf(r)): no view is made per point. */
+  data(r: number): Float64Array {
+    return this.pools[this.width[r]].data;
+  }
+
+  offset(r: number): number {
+    return this.bucketRow[r] * this.width[r];
+  }
+
+  widthOf(r: number): number {
+    return this.width[r];
   }
 
   bytes(): number {
@@ -124,15 +149,16 @@ export class HistogramStore {
     return p;
   }
 
-  /** Interns a bound list (there are few: one per instrument configuration). */
-  private boundId(bounds: Float64Array): number {
+  /** Interns point i's bound list (there are few: one per instrument configuration). */
+  private boundId(p: HistogramPoints, i: number): number {
     // New streams of one metric come together and share bounds: try the last list first.
-    if (this.lastBoundId >= 0 && sameList(this.boundLists[this.lastBoundId], bounds)) return this.lastBoundId;
+    if (this.lastBoundId >= 0 && sameBounds(this.boundLists[this.lastBoundId], p, i)) return this.lastBoundId;
+    const bounds = p.bounds.slice(p.boundStart[i], p.boundStart[i + 1]);
     const key = bounds.join(',');
     let id = this.boundIds.get(key);
     if (id === undefined) {
       id = this.boundLists.length;
-      this.boundLists.push(Float64Array.from(bounds));
+      this.boundLists.push(bounds);
       this.boundIds.set(key, id);
     }
     this.lastBoundId = id;
@@ -140,8 +166,9 @@ export class HistogramStore {
   }
 }
 
-function sameList(a: Float64Array, b: Float64Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+function sameBounds(a: Float64Array, p: HistogramPoints, i: number): boolean {
+  const from = p.boundStart[i];
+  if (a.length !== p.boundStart[i + 1] - from) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== p.bounds[from + k]) return false;
   return true;
 }

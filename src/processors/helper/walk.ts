@@ -3,8 +3,10 @@ import type { Metric, MetricBatch, ResourceMetrics, ScopeMetrics } from '../../m
 import type { StreamKeys } from './stream-key.js';
 
 /**
- * Visits every metric of a batch the processor owns, with the stream-key
- * prefix (resource, scope) set when `keys` is given. `visit` returns false
+ * Visits every metric of a batch the processor owns, with the resource and
+ * scope parts of the stream key set when `keys` is given (the visitor sets
+ * the metric's part, keys.metric(m), for the metrics it keeps state for, so
+ * metrics passing through cost nothing). `visit` returns false
  * to remove the metric (for example when all its points were dropped);
  * scopes and resources left empty are removed too, so nothing empty goes
  * downstream.
@@ -22,7 +24,6 @@ export function visitMetrics(
       keys?.scope(sm.scope);
       let mw = 0;
       for (const m of sm.metrics) {
-        keys?.metric(m);
         if (visit(m, rm, sm)) sm.metrics[mw++] = m;
       }
       sm.metrics.length = mw;
