@@ -157,23 +157,23 @@ describe('memory_limiter in a running gateway', () => {
     await Promise.all(services.splice(0).map((s) => s.shutdown()));
   });
 
-  async function gateway(limitMib: number): Promise<{ http: string; grpc: string }> {
+  async function gateway(limitMib: number): Promise<{ http: string; grpc: string; influx: string }> {
     const yaml = `
-receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}, grpc: {endpoint: "127.0.0.1:0"}}}}
+receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}, grpc: {endpoint: "127.0.0.1:0"}}}, influxdb: {endpoint: "127.0.0.1:0"}}
 processors: {memory_limiter: {limit_mib: ${limitMib}, check_interval: 1s}}
 exporters: {debug: }
-service: {telemetry: {metrics: {level: none}}, pipelines: {metrics: {receivers: [otlp], processors: [memory_limiter], exporters: [debug]}}}`;
+service: {telemetry: {metrics: {level: none}}, pipelines: {metrics: {receivers: [otlp, influxdb], processors: [memory_limiter], exporters: [debug]}}}`;
     const { raw } = await loadConfig([`yaml:${yaml}`], { env: {} });
     const s = new Service(buildGatewayConfig(raw, new Registry([...BUILTIN_FACTORIES.filter((f) => f.type !== 'memory_limiter'), memoryLimiterFactory])), { logger: silentLogger() });
     await s.start();
     services.push(s);
     const [grpc, http] = s.endpoints()['receiver/otlp'];
-    return { http, grpc: grpc.replace('grpc://', '') };
+    return { http, grpc: grpc.replace('grpc://', ''), influx: s.endpoints()['receiver/influxdb'][0] };
   }
 
   it('refuses before the body is read: HTTP 503 with Retry-After, gRPC UNAVAILABLE, when the process is over the limit', async () => {
     // This process uses far more than 1 MiB: the limiter refuses from its first check.
-    const { http, grpc } = await gateway(1);
+    const { http, grpc, influx } = await gateway(1);
     const res = await fetch(http, { method: 'POST', body: encodeRequest(gaugeRequest('g', 1)), headers: { 'content-type': 'application/x-protobuf' } });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('2');
@@ -181,6 +181,8 @@ service: {telemetry: {metrics: {level: none}}, pipelines: {metrics: {receivers: 
     // A body that does not even decode is refused the same way: nothing was read or decoded.
     const garbage = await fetch(http, { method: 'POST', body: Buffer.from('not protobuf'), headers: { 'content-type': 'application/x-protobuf' } });
     expect(garbage.status).toBe(503);
+    const line = await fetch(influx, { method: 'POST', body: 'cpu value=1' });
+    expect([line.status, line.headers.get('retry-after')]).toEqual([503, '2']);
   });
 
   it('accepts when the process is under the limit', async () => {

@@ -146,6 +146,8 @@ export interface InfluxHttpDeps {
   readonly metrics: SelfMetrics;
   readonly auth: () => ServerAuthenticator | undefined;
   readonly phase: () => Phase;
+  /** Host.admit for this receiver, asked before a body is read. */
+  readonly admit?: () => TributaryError | undefined;
 }
 
 export function createInfluxHttpServer(d: InfluxHttpDeps): HttpServer {
@@ -158,6 +160,7 @@ export function createInfluxHttpServer(d: InfluxHttpDeps): HttpServer {
     logger: d.logger,
     metrics: d.metrics,
     renderError: renderInfluxError,
+    admit: d.admit,
     headerTimeoutMs: c.read_header_timeout,
     requestTimeoutMs: c.read_timeout,
     idleTimeoutMs: c.idle_timeout,
