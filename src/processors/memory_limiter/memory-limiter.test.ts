@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EMPTY_CONTEXT } from '../../component/component.js';
 import { Registry } from '../../component/registry.js';
 import { BUILTIN_FACTORIES } from '../../components.js';
@@ -148,6 +148,35 @@ describe('memory_limiter processor', () => {
     p.check();
     await p.consume(gaugeBatch('c', 1), EMPTY_CONTEXT);
     expect(next.points()).toBe(4);
+  });
+});
+
+describe('memory_limiter check_interval', () => {
+  it('measures at start and then every check_interval, not in between', async () => {
+    vi.useFakeTimers();
+    try {
+      let reads = 0;
+      let rss = 100 * MIB;
+      const set = testSettings('processor', 'memory_limiter', 'metrics');
+      const p = new MemoryLimiter(set, cfg({ limit_mib: 200, check_interval: '250ms' }), new SinkConsumer(), {
+        read: () => (reads++, { rss, heapUsed: 0 }),
+        gc: () => false,
+      });
+      await p.start();
+      expect(reads).toBe(1);
+      rss = 190 * MIB;
+      await vi.advanceTimersByTimeAsync(249);
+      expect([reads, p.level]).toEqual([1, 0]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect([reads, p.level]).toEqual([2, 1]);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(reads).toBe(6);
+      await p.shutdown();
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(reads).toBe(6);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
