@@ -212,6 +212,8 @@ service: {telemetry: {metrics: {level: none}}, pipelines: {metrics: {receivers: 
     expect(garbage.status).toBe(503);
     const line = await fetch(influx, { method: 'POST', body: 'cpu value=1' });
     expect([line.status, line.headers.get('retry-after')]).toEqual([503, '2']);
+    // Health checks still answer.
+    expect((await fetch(influx.replace(/\/write$/, '/ping'))).status).toBe(204);
   });
 
   it('accepts when the process is under the limit', async () => {

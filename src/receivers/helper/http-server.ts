@@ -28,8 +28,9 @@ export interface HttpServerOptions {
   /** Renders an error in the receiver's protocol format. */
   readonly renderError: (req: FastifyRequest, reply: FastifyReply, err: ProtocolError) => FastifyReply;
   /**
-   * Asked before a request's body is read (Host.admit for this receiver):
-   * an error refuses the request at once, without reading or decoding it.
+   * Asked before the body of a POST or PUT is read (Host.admit for this
+   * receiver): an error refuses the request at once, without reading or
+   * decoding it.
    */
   readonly admit?: () => TributaryError | undefined;
   readonly headerTimeoutMs?: number;
@@ -64,7 +65,9 @@ export function createHttpServer(o: HttpServerOptions): HttpServer {
 
   const admit = o.admit;
   if (admit !== undefined) {
-    app.addHook('onRequest', async () => {
+    // Only requests that carry data are refused: pings and health checks still answer.
+    app.addHook('onRequest', async (req) => {
+      if (req.method !== 'POST' && req.method !== 'PUT') return;
       const refusal = admit();
       if (refusal !== undefined) throw refusal;
     });
