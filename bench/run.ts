@@ -2,6 +2,7 @@ import { benchCloudWatch } from './cloudwatch.js';
 import { benchDecode } from './decode.js';
 import { benchInflux } from './influx.js';
 import { benchProcessors } from './processors.js';
+import { benchStatefulProcessors } from './processors-stateful.js';
 import { benchPrw } from './prw.js';
 import { benchPutMetricData } from './putmetricdata.js';
 import { benchQueue } from './queue.js';
@@ -13,6 +14,7 @@ const suites: Record<string, () => { lines: string[] } | Promise<{ lines: string
   influx: benchInflux,
   putmetricdata: benchPutMetricData,
   processors: benchProcessors,
+  'processors-stateful': benchStatefulProcessors,
   queue: benchQueue,
   prw: benchPrw,
   cloudwatch: benchCloudWatch,

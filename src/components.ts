@@ -14,7 +14,11 @@ import { mtlsAuthFactory } from './extensions/mtlsauth/factory.js';
 import { sigv4AuthFactory } from './extensions/sigv4auth/factory.js';
 import { attributesProcessorFactory } from './processors/attributes/factory.js';
 import { batchProcessorFactory } from './processors/batch/factory.js';
+import { cardinalityGuardFactory } from './processors/cardinality_guard/factory.js';
+import { cumulativeToDeltaFactory } from './processors/cumulativetodelta/factory.js';
+import { deltaToCumulativeFactory } from './processors/deltatocumulative/factory.js';
 import { filterProcessorFactory } from './processors/filter/factory.js';
+import { memoryLimiterFactory } from './processors/memory_limiter/factory.js';
 import { metricsTransformProcessorFactory } from './processors/metricstransform/factory.js';
 import { resourceProcessorFactory } from './processors/resource/factory.js';
 import { routingProcessorFactory } from './processors/routing/factory.js';
@@ -28,6 +32,10 @@ export const BUILTIN_FACTORIES: readonly Factory[] = [
   influxdbReceiverFactory,
   putMetricDataReceiverFactory,
   batchProcessorFactory,
+  memoryLimiterFactory,
+  deltaToCumulativeFactory,
+  cumulativeToDeltaFactory,
+  cardinalityGuardFactory,
   attributesProcessorFactory,
   resourceProcessorFactory,
   filterProcessorFactory,

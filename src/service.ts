@@ -1,4 +1,5 @@
-import type { Extension, Host, Phase } from './component/component.js';
+import { type Extension, type Host, type IntakeGate, type Phase, isIntakeGate } from './component/component.js';
+import type { TributaryError } from './errors/tributary-error.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { type Graph, type Node, buildGraph, shutdownAll, startAll, startOrder } from './pipeline/graph.js';
 import { type Logger, createLogger } from './telemetry/logger.js';
@@ -23,6 +24,8 @@ export class Service implements Host {
   private telemetryServer: TelemetryServer | undefined;
   private push: OtlpPush | undefined;
   private readonly extensionsById = new Map<string, Extension>();
+  /** Per receiver, the intake gates of the pipelines it feeds. */
+  private readonly gates = new Map<string, IntakeGate[]>();
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -42,11 +45,29 @@ export class Service implements Host {
     return this.currentPhase;
   }
 
+  admit(receiver: string): TributaryError | undefined {
+    const gates = this.gates.get(receiver);
+    if (gates === undefined) return undefined;
+    for (const g of gates) {
+      const refusal = g.refuseIntake();
+      if (refusal !== undefined) return refusal;
+    }
+    return undefined;
+  }
+
   /** Builds and starts everything; on failure, what started is shut down and the error rethrown. */
   async start(): Promise<void> {
     const graph = buildGraph(this.config, { logger: this.logger, metrics: this.metrics });
     this.graph = graph;
     for (const n of graph.extensions) this.extensionsById.set(n.id, n.component);
+    for (const n of graph.processors) {
+      if (!isIntakeGate(n.component)) continue;
+      for (const r of graph.pipelines.find((p) => p.name === n.pipeline)?.receivers ?? []) {
+        const list = this.gates.get(r) ?? [];
+        list.push(n.component);
+        this.gates.set(r, list);
+      }
+    }
     await this.startTelemetry();
     try {
       await startAll(startOrder(graph), this, this.logger);

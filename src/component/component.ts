@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { TributaryError } from '../errors/tributary-error.js';
 import type { MetricBatch } from '../model/metric.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
@@ -78,6 +79,24 @@ export interface Host {
   getExtension(id: string): Extension | undefined;
   /** 'running' once every component has started; 'draining' from the first shutdown signal. */
   phase(): Phase;
+  /**
+   * Whether a receiver may take in a request now: undefined to go ahead, or
+   * the retryable error to answer with because an intake gate (the
+   * memory_limiter) of a pipeline it feeds refuses. Receivers ask before
+   * reading a request body, so refusing costs no decoding. Optional: a host
+   * without gates may leave it out.
+   */
+  admit?(receiver: string): TributaryError | undefined;
+}
+
+/** A processor that can refuse intake before any work is done (the memory_limiter); see Host.admit. */
+export interface IntakeGate {
+  /** The error to refuse with, or undefined. Called once per request, before its body is read. */
+  refuseIntake(): TributaryError | undefined;
+}
+
+export function isIntakeGate(c: unknown): c is IntakeGate {
+  return typeof (c as Partial<IntakeGate> | null)?.refuseIntake === 'function';
 }
 
 /**

@@ -46,6 +46,60 @@ export function hashAnyValue(h: number, v: AnyValue): number {
 
 export const HASH_SEED = FNV_OFFSET;
 
+/**
+ * A second 32-bit content hash, independent of hashAnyValue (another
+ * multiplier, seed and mixing): with it, content is identified by 64 bits
+ * where the identity of interned objects cannot be relied on (state kept
+ * across intern-table rotations, see Attributes.hash2). Values other than
+ * strings are hashed through a type-tagged canonical string, which is equal
+ * exactly when anyValueEqual says the values are.
+ */
+export const ALT_HASH_SEED = 0x3c6ef372;
+
+function altMix(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+export function altHashString(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = altMix(h, s.charCodeAt(i));
+  return altMix(h, 0x10000 + s.length);
+}
+
+export function altHashAnyValue(h: number, v: AnyValue): number {
+  return typeof v === 'string' ? altHashString(altMix(h, 1), v) : altHashString(altMix(h, 2), canonicalString(v));
+}
+
+/** Final avalanche (MurmurHash3 fmix32): every input bit affects every output bit. */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function canonicalString(v: AnyValue): string {
+  if (typeof v === 'string') return `s${v.length}:${v}`;
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  if (typeof v === 'number') return `n${String(v)};`;
+  if (typeof v === 'bigint') return `i${v.toString()};`;
+  if (v === null) return 'z';
+  if (v instanceof Uint8Array) return `b${v.length}:${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1')}`;
+  if (v instanceof KvList) {
+    let out = `m${v.keys.length}:`;
+    for (let i = 0; i < v.keys.length; i++) out += `${v.keys[i].length}:${v.keys[i]}${canonicalString(v.values[i])}`;
+    return out;
+  }
+  let out = `a${v.length}:`;
+  for (const e of v) out += canonicalString(e);
+  return out;
+}
+
 export function anyValueEqual(a: AnyValue, b: AnyValue): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {

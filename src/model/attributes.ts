@@ -1,4 +1,4 @@
-import { type AnyValue, HASH_SEED, anyValueEqual, hashAnyValue, hashString } from './any-value.js';
+import { ALT_HASH_SEED, type AnyValue, HASH_SEED, altHashAnyValue, altHashString, anyValueEqual, fmix32, hashAnyValue, hashString } from './any-value.js';
 
 /**
  * An immutable, interned attribute set. Keys are unique and sorted, so two sets
@@ -17,8 +17,27 @@ export class Attributes {
     readonly id: number,
   ) {}
 
+  /** hash2, once computed (-1: not yet). */
+  private alt = -1;
+
   get size(): number {
     return this.keys.length;
+  }
+
+  /**
+   * A second 32-bit content hash, independent of `hash`, computed on first
+   * use and kept. With `hash` it names the content by 64 bits, for state
+   * that must outlive interning (see the class comment): equal content
+   * always gives equal pairs, different content an equal pair with
+   * probability about 2^-64.
+   */
+  get hash2(): number {
+    if (this.alt < 0) {
+      let h = ALT_HASH_SEED;
+      for (let i = 0; i < this.keys.length; i++) h = altHashAnyValue(altHashString(h, this.keys[i]), this.values[i]);
+      this.alt = fmix32(h);
+    }
+    return this.alt;
   }
 
   get(key: string): AnyValue | undefined {

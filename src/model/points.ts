@@ -7,7 +7,8 @@ import { ExpHistogramBuilder, HistogramBuilder, NumberBuilder, SummaryBuilder } 
  * slicing (no copy) and builders for compaction (filter) and cloning.
  */
 
-function copyCommon(b: NumberBuilder | HistogramBuilder | ExpHistogramBuilder | SummaryBuilder, p: Points, i: number, j: number): void {
+/** Copies the columns every kind has (times, flags, exemplars) of point i of p into point j of b. */
+export function copyCommon(b: NumberBuilder | HistogramBuilder | ExpHistogramBuilder | SummaryBuilder, p: Points, i: number, j: number): void {
   b.startTimes[2 * j] = p.startTimes[2 * i];
   b.startTimes[2 * j + 1] = p.startTimes[2 * i + 1];
   b.times[2 * j] = p.times[2 * i];

@@ -138,6 +138,73 @@ export class SelfMetrics {
     registers: [this.registry],
   });
 
+  readonly processorStreams = new Gauge({
+    name: 'tributary_processor_streams',
+    help: 'Streams a stateful processor holds state for (deltatocumulative, cumulativetodelta, cardinality_guard).',
+    labelNames: ['processor', 'pipeline'],
+    registers: [this.registry],
+  });
+  readonly processorStreamsLimit = new Gauge({
+    name: 'tributary_processor_streams_limit',
+    help: 'Upper limit of streams a stateful processor holds (0: none).',
+    labelNames: ['processor', 'pipeline'],
+    registers: [this.registry],
+  });
+  readonly processorStateBytes = new Gauge({
+    name: 'tributary_processor_state_bytes',
+    help: 'Memory held by a stateful processor for its streams, in bytes.',
+    labelNames: ['processor', 'pipeline'],
+    registers: [this.registry],
+  });
+  readonly processorStreamsEvicted = new Counter({
+    name: 'tributary_processor_streams_evicted_total',
+    help: 'Streams a stateful processor forgot because they went stale.',
+    labelNames: ['processor', 'pipeline'],
+    registers: [this.registry],
+  });
+  readonly cardinalityDropped = new Counter({
+    name: 'tributary_cardinality_guard_dropped_points_total',
+    help: 'Data points the cardinality guard dropped because their series was new and the tenant was at its series limit.',
+    labelNames: ['processor', 'pipeline', 'tenant'],
+    registers: [this.registry],
+  });
+  readonly cardinalitySeries = new Gauge({
+    name: 'tributary_cardinality_guard_series',
+    help: 'Distinct series the cardinality guard holds for a tenant within its window.',
+    labelNames: ['processor', 'pipeline', 'tenant'],
+    registers: [this.registry],
+  });
+  readonly memoryLimiterRefused = new Counter({
+    name: 'tributary_memory_limiter_refused_total',
+    help: 'Requests (where="receiver", refused before their body was read) and batches (where="processor") the memory_limiter refused.',
+    labelNames: ['processor', 'where'],
+    registers: [this.registry],
+  });
+  readonly memoryLimiterRefusedPoints = new Counter({
+    name: 'otelcol_processor_refused_metric_points_total',
+    help: 'Data points a processor refused (the memory_limiter above its soft limit).',
+    labelNames: ['processor', 'pipeline'],
+    registers: [this.registry],
+  });
+  readonly memoryLimiterState = new Gauge({
+    name: 'tributary_memory_limiter_limited',
+    help: 'Whether the memory_limiter refuses data: 0 below the soft limit, 1 above it, 2 above the hard limit.',
+    labelNames: ['processor'],
+    registers: [this.registry],
+  });
+  readonly memoryLimiterUsage = new Gauge({
+    name: 'tributary_memory_limiter_usage_bytes',
+    help: 'Memory the memory_limiter last measured (resident set size) and its limits, by kind (rss, soft_limit, hard_limit, heap_used).',
+    labelNames: ['processor', 'kind'],
+    registers: [this.registry],
+  });
+  readonly memoryLimiterGc = new Counter({
+    name: 'tributary_memory_limiter_forced_gc_total',
+    help: 'Garbage collections the memory_limiter forced.',
+    labelNames: ['processor'],
+    registers: [this.registry],
+  });
+
   constructor(opts: { processMetrics?: boolean; labels?: Record<string, string> } = {}) {
     if (opts.labels !== undefined) this.registry.setDefaultLabels(opts.labels);
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'otelcol_' });

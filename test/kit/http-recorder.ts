@@ -13,26 +13,28 @@ export interface RecordedRequest {
 export interface HttpRecorder {
   readonly url: string;
   readonly requests: RecordedRequest[];
-  /** The answer to later requests (default 200 with an empty body). */
-  respondWith(status: number, body?: string, headers?: Record<string, string>): void;
+  /** The answer to later requests (default 200 with an empty body, at once). */
+  respondWith(status: number, body?: string, headers?: Record<string, string>, delayMs?: number): void;
   close(): Promise<void>;
 }
 
 export async function startHttpRecorder(): Promise<HttpRecorder> {
   const requests: RecordedRequest[] = [];
-  let answer = { status: 200, body: '', headers: {} as Record<string, string> };
+  let answer = { status: 200, body: '', headers: {} as Record<string, string>, delayMs: 0 };
   const server = createServer((req, res) =>
     readBody(req, (body) => {
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      res.writeHead(answer.status, answer.headers).end(answer.body);
+      const a = answer;
+      if (a.delayMs > 0) setTimeout(() => res.writeHead(a.status, a.headers).end(a.body), a.delayMs);
+      else res.writeHead(a.status, a.headers).end(a.body);
     }),
   );
   const { url, close } = await listenLocal(server);
   return {
     url,
     requests,
-    respondWith: (status, body = '', headers = {}) => {
-      answer = { status, body, headers };
+    respondWith: (status, body = '', headers = {}, delayMs = 0) => {
+      answer = { status, body, headers, delayMs };
     },
     close,
   };

@@ -1,7 +1,7 @@
 import type { Attributes } from '../../model/attributes.js';
 import { hashBuffer } from '../../model/proto/byte-intern.js';
 import type { JobInstance, Label } from '../../model/prom/series-labels.js';
-import type { CumulativeClock, ExpHistogramState, HistogramState, SumState } from '../helper/delta.js';
+import type { CumulativeClock, ExpHistogramState, HistogramState, SumState } from '../../model/temporality/delta.js';
 import { encodeLabels } from './prompb.js';
 
 /**

@@ -20,7 +20,7 @@ import {
 import { type MetricNamer, formatLabelFloat, promKind, unitTokens } from '../../model/prom/naming.js';
 import { type Label, buildLabels, jobInstance, targetInfoLabels } from '../../model/prom/series-labels.js';
 import { nsPairToMs } from '../../model/time.js';
-import { addExp, addHistogram, advance, newClock } from '../helper/delta.js';
+import { addExp, addHistogram, advance, newClock } from '../../model/temporality/delta.js';
 import { MIN_SCHEMA, writeNativeHistogram } from './native-histogram.js';
 import { type ExemplarOut, MetadataType, encodeLabels } from './prompb.js';
 import { type MetricContext, type ResourceContext, Series, type SeriesRegistry } from './series.js';

@@ -1,3 +1,5 @@
+import { fmix32 } from '../any-value.js';
+
 /**
  * Maps byte ranges to values already decoded from identical bytes. Senders
  * repeat the same attribute bytes for a series in every request, so the
@@ -82,12 +84,7 @@ export function hashRange(view: DataView, start: number, end: number): number {
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
   for (; i < end; i++) h = Math.imul(h ^ view.getUint8(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 /** hashRange over a whole buffer (creates a view: for use off the hot path). */

@@ -36,6 +36,12 @@ export interface HttpServerOptions {
   readonly renderError: (req: FastifyRequest, reply: FastifyReply, err: ProtocolError) => FastifyReply;
   /** Timeouts and rate limit (server-settings.ts); the defaults of that fragment when absent. */
   readonly settings?: HttpServerSettings;
+  /**
+   * Asked before the body of a POST or PUT is read (Host.admit for this
+   * receiver): an error refuses the request at once, without reading or
+   * decoding it.
+   */
+  readonly admit?: () => TributaryError | undefined;
 }
 
 export interface HttpServer {
@@ -77,6 +83,16 @@ export function createHttpServer(o: HttpServerOptions): HttpServer {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: Buffer) => void) => done(null, body));
 
   const close = gracefulClose(app);
+
+  const admit = o.admit;
+  if (admit !== undefined) {
+    // Only requests that carry data are refused: pings and health checks still answer.
+    app.addHook('onRequest', async (req) => {
+      if (req.method !== 'POST' && req.method !== 'PUT') return;
+      const refusal = admit();
+      if (refusal !== undefined) throw refusal;
+    });
+  }
 
   app.addHook('onResponse', async (_req, reply) => {
     o.metrics.receiverRequests.inc({ receiver: o.receiver, transport: 'http', status: String(reply.statusCode) });

@@ -146,6 +146,8 @@ export interface InfluxHttpDeps {
   readonly metrics: SelfMetrics;
   readonly auth: () => ServerAuthenticator | undefined;
   readonly phase: () => Phase;
+  /** Host.admit for this receiver, asked before a body is read. */
+  readonly admit?: () => TributaryError | undefined;
 }
 
 export function createInfluxHttpServer(d: InfluxHttpDeps): HttpServer {
@@ -159,6 +161,7 @@ export function createInfluxHttpServer(d: InfluxHttpDeps): HttpServer {
     metrics: d.metrics,
     renderError: renderInfluxError,
     settings: c,
+    admit: d.admit,
   });
   const app = server.app;
   // parse() is synchronous, so one parser serves every request in turn.

@@ -44,6 +44,7 @@ export class InfluxdbReceiver implements Receiver {
         metrics: this.set.metrics,
         auth: () => this.auth,
         phase: () => host.phase(),
+        admit: host.admit === undefined ? undefined : () => host.admit!(id),
       });
       try {
         const base = await this.http.listen();

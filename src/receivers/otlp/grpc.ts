@@ -5,6 +5,7 @@ import { parseEndpoint } from '../../config/schema.js';
 import { readServerTls } from '../../config/tls.js';
 import { toProtocolError } from '../../errors/transport.js';
 import { countPoints } from '../../model/metric.js';
+import type { TributaryError } from '../../errors/tributary-error.js';
 import { decodeOtlpProto } from '../../model/otlp/decode-proto.js';
 import { encodeExportResponse, encodeStatus } from '../../model/rpc/status.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -45,6 +46,8 @@ export interface OtlpGrpcDeps {
   readonly logger: Logger;
   readonly metrics: SelfMetrics;
   readonly auth: () => ServerAuthenticator | undefined;
+  /** Host.admit for this receiver, asked before a message is decoded. */
+  readonly admit?: () => TributaryError | undefined;
 }
 
 const CODE_NAMES = Object.fromEntries(Object.entries(grpc.status).map(([k, v]) => [v, k]));
@@ -115,6 +118,8 @@ export class OtlpGrpcServer {
   }
 
   private async handle(call: grpc.ServerUnaryCall<Buffer, Buffer>): Promise<Buffer> {
+    const refusal = this.d.admit?.();
+    if (refusal !== undefined) throw refusal;
     const auth = await this.authenticate(call);
     const address = peerAddress(call.getPeer());
     const limitKey = this.limiter?.keyOf({ address, auth, header: (name) => call.metadata.get(name).map(String)[0] });

@@ -53,6 +53,8 @@ export interface OtlpHttpDeps {
   readonly logger: Logger;
   readonly metrics: SelfMetrics;
   readonly auth: () => ServerAuthenticator | undefined;
+  /** Host.admit for this receiver, asked before a body is read. */
+  readonly admit?: () => TributaryError | undefined;
 }
 
 export function createOtlpHttpServer(d: OtlpHttpDeps): HttpServer {
@@ -67,6 +69,7 @@ export function createOtlpHttpServer(d: OtlpHttpDeps): HttpServer {
     metrics: d.metrics,
     renderError: renderOtlpHttpError,
     settings: c,
+    admit: d.admit,
   });
   const app = server.app;
 

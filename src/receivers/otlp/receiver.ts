@@ -25,7 +25,8 @@ export class OtlpReceiver implements Receiver {
     return this.life.start(async () => {
       const id = this.set.id.toString();
       const { grpc, http } = this.config.protocols;
-      const base = { id, next: this.next, logger: this.set.logger, metrics: this.set.metrics };
+      const admit = host.admit === undefined ? undefined : () => host.admit!(id);
+      const base = { id, next: this.next, logger: this.set.logger, metrics: this.set.metrics, admit };
       this.grpcAuth = mustServerAuthenticator(host, grpc?.auth?.authenticator, `receivers::${id}::protocols::grpc`);
       this.httpAuth = mustServerAuthenticator(host, http?.auth?.authenticator, `receivers::${id}::protocols::http`);
       try {

@@ -44,7 +44,7 @@ export class PutMetricDataReceiver implements Receiver {
     this.warn = throttle(set.logger);
   }
 
-  start(_host: Host): Promise<void> {
+  start(host: Host): Promise<void> {
     return this.life.start(async () => {
       this.credentials.mustLoad(`receivers::${this.id}`);
       const server = createHttpServer({
@@ -57,6 +57,7 @@ export class PutMetricDataReceiver implements Receiver {
         settings: this.config,
         // Errors raised before the handler runs (body over the limit): answered in the request's protocol too.
         renderError: (req, reply, e) => sendError(reply, protocolOf(pathOf(req), req.headers), this.requestId(req), toAwsError(e.error)),
+        admit: host.admit === undefined ? undefined : () => host.admit!(this.id),
       });
       // One route for every path and method: Query and JSON clients POST to the endpoint's path (which may carry
       // a prefix when the gateway sits behind a proxy), CBOR clients to .../service/<target>/operation/<name>,

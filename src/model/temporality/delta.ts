@@ -1,4 +1,4 @@
-import { type ExpState, mergeExp } from '../../model/exp-histogram.js';
+import { type ExpState, mergeExp } from '../exp-histogram.js';
 
 /**
  * Delta -> cumulative accumulation for one series (OpenTelemetry data model,
@@ -19,14 +19,23 @@ export interface CumulativeClock {
 
 export type AddResult = 'added' | 'overlap';
 
-function before(aLo: number, aHi: number, bLo: number, bHi: number): boolean {
+/** a < b, for uint64 times as (lo, hi) pairs. */
+export function timeBefore(aLo: number, aHi: number, bLo: number, bHi: number): boolean {
   return aHi < bHi || (aHi === bHi && aLo < bLo);
+}
+
+/**
+ * The overlap rule in one place: a delta whose start is set and lies before
+ * the end of what the total already holds overlaps it. Used by the object
+ * state below and by the deltatocumulative processor's columnar state.
+ */
+export function deltaOverlaps(startLo: number, startHi: number, endLo: number, endHi: number): boolean {
+  return (startLo !== 0 || startHi !== 0) && timeBefore(startLo, startHi, endLo, endHi);
 }
 
 /** Checks a delta's interval against the clock and moves the clock on; false if it overlaps. */
 export function advance(c: CumulativeClock, startLo: number, startHi: number, endLo: number, endHi: number): AddResult {
-  const hasStart = startLo !== 0 || startHi !== 0;
-  if (hasStart && before(startLo, startHi, c.endLo, c.endHi)) return 'overlap';
+  if (deltaOverlaps(startLo, startHi, c.endLo, c.endHi)) return 'overlap';
   c.endLo = endLo;
   c.endHi = endHi;
   return 'added';

@@ -1,0 +1,110 @@
+import { totalmem } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/**
+ * Measures the process's memory every check_interval and says whether it
+ * is below the soft limit (0), between the soft and the hard limit (1) or
+ * above the hard limit (2), as the Collector's memory limiter does. Above
+ * the soft limit it forces a garbage collection at most every
+ * min_gc_interval_when_soft_limited, above the hard limit at most every
+ * min_gc_interval_when_hard_limited, and measures again after it, so that
+ * garbage alone does not keep data refused.
+ */
+
+export interface MemoryReading {
+  /** Resident set size, bytes: what an out-of-memory killer counts. */
+  readonly rss: number;
+  readonly heapUsed: number;
+}
+
+export type Level = 0 | 1 | 2;
+
+export interface MonitorOptions {
+  readonly soft: number;
+  readonly hard: number;
+  readonly softGcIntervalMs: number;
+  readonly hardGcIntervalMs: number;
+  readonly read?: () => MemoryReading;
+  /** Forces a full collection; false when the runtime does not allow it. */
+  readonly gc?: () => boolean;
+  readonly now?: () => number;
+  readonly onChange?: (level: Level, previous: Level, r: MemoryReading) => void;
+  readonly onGc?: () => void;
+}
+
+export function readMemory(): MemoryReading {
+  return { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed };
+}
+
+let gcFn: (() => void) | null | undefined;
+
+/**
+ * A full garbage collection: `gc` when node runs with --expose-gc, else the
+ * same function obtained by turning the flag on at run time (the V8 flag
+ * only makes `gc` visible to contexts created afterwards).
+ */
+export function forceGc(): boolean {
+  if (gcFn === undefined) {
+    gcFn = null;
+    const g = (globalThis as { gc?: () => void }).gc;
+    if (typeof g === 'function') gcFn = g;
+    else {
+      try {
+        setFlagsFromString('--expose-gc');
+        const f = runInNewContext('gc') as unknown;
+        if (typeof f === 'function') gcFn = f as () => void;
+      } catch {
+        gcFn = null;
+      }
+    }
+  }
+  if (gcFn === null) return false;
+  gcFn();
+  return true;
+}
+
+/** Memory available to the process: the container's limit when there is one, else the machine's. */
+export function availableMemory(): number {
+  const total = totalmem();
+  const constrained = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
+  return constrained !== undefined && constrained > 0 && constrained < total ? constrained : total;
+}
+
+export class MemoryMonitor {
+  level: Level = 0;
+  reading: MemoryReading = { rss: 0, heapUsed: 0 };
+  private lastGc = -Infinity;
+  private readonly read: () => MemoryReading;
+  private readonly gc: () => boolean;
+  private readonly now: () => number;
+
+  constructor(private readonly o: MonitorOptions) {
+    this.read = o.read ?? readMemory;
+    this.gc = o.gc ?? forceGc;
+    this.now = o.now ?? Date.now;
+  }
+
+  check(): void {
+    let r = this.read();
+    let level = this.levelOf(r);
+    if (level > 0) {
+      const gap = level === 2 ? this.o.hardGcIntervalMs : this.o.softGcIntervalMs;
+      const now = this.now();
+      if (now - this.lastGc >= gap && this.gc()) {
+        this.lastGc = now;
+        this.o.onGc?.();
+        r = this.read();
+        level = this.levelOf(r);
+      }
+    }
+    const previous = this.level;
+    this.level = level;
+    this.reading = r;
+    if (level !== previous) this.o.onChange?.(level, previous, r);
+  }
+
+  private levelOf(r: MemoryReading): Level {
+    return r.rss >= this.o.hard ? 2 : r.rss >= this.o.soft ? 1 : 0;
+  }
+}
