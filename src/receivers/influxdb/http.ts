@@ -1,14 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthRequest, ServerAuthenticator } from '../../component/auth.js';
-import type { Consumer, Phase } from '../../component/component.js';
+import type { AuthRequest } from '../../component/auth.js';
 import { Errors } from '../../errors/catalogue.js';
 import { TributaryError } from '../../errors/tributary-error.js';
 import { type ProtocolError, retryAfterHeader } from '../../errors/transport.js';
 import { Attributes } from '../../model/attributes.js';
 import type { GaugeMetric, MetricBatch } from '../../model/metric.js';
-import type { Logger } from '../../telemetry/logger.js';
-import type { SelfMetrics } from '../../telemetry/self-metrics.js';
 import { decompressBody } from '../helper/decompress.js';
+import type { HttpReceiverDeps } from '../helper/http-receiver.js';
 import { type HttpServer, authenticateHttp, createHttpServer, httpClientInfo } from '../helper/http-server.js';
 import type { InfluxdbReceiverConfig } from './config.js';
 import { LineProtocolParser, type ParseResult } from './line-protocol.js';
@@ -138,17 +136,7 @@ function batchOf(metrics: GaugeMetric[], api: Api, q: Query): MetricBatch {
   };
 }
 
-export interface InfluxHttpDeps {
-  readonly id: string;
-  readonly config: InfluxdbReceiverConfig;
-  readonly next: Consumer;
-  readonly logger: Logger;
-  readonly metrics: SelfMetrics;
-  readonly auth: () => ServerAuthenticator | undefined;
-  readonly phase: () => Phase;
-}
-
-export function createInfluxHttpServer(d: InfluxHttpDeps): HttpServer {
+export function createInfluxHttpServer(d: HttpReceiverDeps<InfluxdbReceiverConfig>): HttpServer {
   const c = d.config;
   const server = createHttpServer({
     receiver: d.id,

@@ -1,0 +1,103 @@
+import type { Consumer, CreateSettings, Host, Phase, Receiver } from '../../component/component.js';
+import { type ServerAuthenticator, mustServerAuthenticator } from '../../component/auth.js';
+import { Lifecycle } from '../../component/lifecycle.js';
+import { bool, duration, endpoint, int, section, z } from '../../config/schema.js';
+import { type ServerTlsConfig, serverTlsSchema, validateServerTls } from '../../config/tls.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { SelfMetrics } from '../../telemetry/self-metrics.js';
+import type { HttpServer } from './http-server.js';
+
+/**
+ * What every single-endpoint HTTP receiver shares: the Collector's
+ * confighttp server keys (squashed into the receiver's config), and the
+ * receiver itself (look up the authenticator at start, listen, shut down
+ * through Lifecycle). A receiver supplies its routes as an HttpServer.
+ */
+
+/** The confighttp server keys, with the receiver's default endpoint and body limit (after decompression). */
+export function httpServerKeys(defaultEndpoint: string, defaultMaxBody: number) {
+  return {
+    endpoint: endpoint(defaultEndpoint),
+    max_request_body_size: int(defaultMaxBody, 1),
+    include_metadata: bool(false),
+    tls: serverTlsSchema.optional(),
+    auth: section({ authenticator: z.string({ error: 'must be an authenticator extension id' }) }).optional(),
+    /** Time to receive a whole request; 0 means no limit. */
+    read_timeout: duration('0s'),
+    read_header_timeout: duration('0s'),
+    /** How long an idle keep-alive connection stays open. */
+    idle_timeout: duration('72s'),
+  };
+}
+
+export interface HttpServerConfig {
+  readonly endpoint: string;
+  readonly max_request_body_size: number;
+  readonly include_metadata: boolean;
+  readonly tls?: ServerTlsConfig;
+  readonly auth?: { readonly authenticator: string };
+  readonly read_timeout: number;
+  readonly read_header_timeout: number;
+  readonly idle_timeout: number;
+}
+
+export function validateHttpServer(c: HttpServerConfig): string[] {
+  return validateServerTls(c.tls);
+}
+
+export interface HttpReceiverDeps<C> {
+  readonly id: string;
+  readonly config: C;
+  readonly next: Consumer;
+  readonly logger: Logger;
+  readonly metrics: SelfMetrics;
+  readonly auth: () => ServerAuthenticator | undefined;
+  readonly phase: () => Phase;
+}
+
+export class HttpReceiver<C extends HttpServerConfig> implements Receiver {
+  private readonly life = new Lifecycle();
+  private http: HttpServer | undefined;
+  private auth: ServerAuthenticator | undefined;
+  private readonly listening: string[] = [];
+
+  constructor(
+    private readonly set: CreateSettings,
+    private readonly config: C,
+    private readonly next: Consumer,
+    private readonly build: (d: HttpReceiverDeps<C>) => HttpServer,
+    /** The paths to announce in the startup log line. */
+    private readonly paths: readonly string[],
+  ) {}
+
+  start(host: Host): Promise<void> {
+    return this.life.start(async () => {
+      const id = this.set.id.toString();
+      this.auth = mustServerAuthenticator(host, this.config.auth?.authenticator, `receivers::${id}`);
+      this.http = this.build({
+        id,
+        config: this.config,
+        next: this.next,
+        logger: this.set.logger,
+        metrics: this.set.metrics,
+        auth: () => this.auth,
+        phase: () => host.phase(),
+      });
+      try {
+        const base = await this.http.listen();
+        for (const p of this.paths) this.listening.push(`${base}${p}`);
+      } catch (err) {
+        await this.http.close();
+        throw err;
+      }
+    });
+  }
+
+  shutdown(): Promise<void> {
+    return this.life.shutdown(() => this.http?.close());
+  }
+
+  endpoints(): readonly string[] {
+    return this.listening;
+  }
+}
