@@ -12,6 +12,7 @@ const suites: Record<string, () => { lines: string[] } | Promise<{ lines: string
   putmetricdata: benchPutMetricData,
   queue: benchQueue,
   prw: benchPrw,
+  'prw-receiver': async () => (await import('./prw-receiver.js')).benchPrwReceiver(),
 };
 for (const [name, fn] of Object.entries(suites)) {
   if (only !== undefined && only !== name) continue;
