@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upperBound } from '../src/model/exp-histogram.js';
 import { decodeOtlpJson } from '../src/model/otlp/decode-json.js';
+import { ProtoWriter } from '../src/model/proto/writer.js';
 import { formatLabelFloat } from '../src/model/prom/naming.js';
 import { type MetricRow, metricRows } from '../src/test-kit/metric-rows.js';
 import { type GatewayProcess, startGateway } from './kit/gateway.js';
@@ -69,6 +71,37 @@ demo_rpc_seconds_count ${n}
 # TYPE demo_build_info gauge
 demo_build_info{version="1.2.3",note="say \\"hi\\" \\\\ Zürich ✓"} 1
 `;
+}
+
+/**
+ * The n-th scrape as the protobuf exposition (io.prometheus.client): one
+ * native histogram, schema 0, zero bucket n, buckets (1,2] = n and
+ * (2,4] = 2n: MetricFamily{name=1, help=2, type=3 (HISTOGRAM=4), metric=4};
+ * Metric{label=1, histogram=7}; Histogram{sample_count=1, sample_sum=2,
+ * schema=5, zero_threshold=6, zero_count=7, positive_span=12,
+ * positive_delta=13}; BucketSpan{offset=1, length=2}.
+ */
+function nativeExposition(n: number): Buffer {
+  const w = new ProtoWriter();
+  w.tag(1, 2).string('demo_nh_seconds');
+  w.tag(2, 2).string('Native latency.');
+  w.tag(3, 0).uint32(4);
+  w.tag(4, 2).fork();
+  w.tag(1, 2).fork().tag(1, 2).string('handler').tag(2, 2).string('/a').join();
+  w.tag(7, 2).fork();
+  w.tag(1, 0).uint64(4 * n);
+  w.tag(2, 1).double(5 * n + 0.5);
+  // schema 0 is the default; zero_threshold 2^-128.
+  w.tag(6, 1).double(2.938735877055719e-39);
+  w.tag(7, 0).uint64(n);
+  w.tag(12, 2).fork().tag(1, 0).sint32(1).tag(2, 0).uint32(2).join();
+  w.tag(13, 2).fork().uint64(2 * n).uint64(2 * n).join(); // zigzag deltas n, n
+  w.join();
+  w.join();
+  const family = w.finish();
+  const out = new ProtoWriter();
+  out.uint32(family.length).raw(family);
+  return out.finish();
 }
 
 type Value = number | 'NaN' | 'stale';
@@ -209,17 +242,22 @@ async function expectSameSeries(reference: PrometheusPeer, job: string): Promise
 describe('Prometheus remote-writes its scrapes to the gateway', () => {
   let prom: PrometheusPeer;
   let target: ScrapeTarget;
+  let nativeTarget: ScrapeTarget;
 
   beforeAll(async () => {
     target = await startScrapeTarget(exposition);
+    nativeTarget = await startScrapeTarget(() => '', nativeExposition);
     prom = await startPrometheus({
       config: `
 global: {scrape_interval: 1s, evaluation_interval: 1s}
 scrape_configs:
   - job_name: prom-demo
     static_configs: [{targets: ["${target.address}"], labels: {env: test}}]
+  - job_name: prom-native
+    static_configs: [{targets: ["${nativeTarget.address}"]}]
 remote_write:
   - url: ${writeUrl}
+    send_native_histograms: true
     queue_config: {batch_send_deadline: 500ms, min_backoff: 50ms, max_backoff: 1s}
     metadata_config: {send: true, send_interval: 1s}
 `,
@@ -227,7 +265,7 @@ remote_write:
   });
 
   afterAll(async () => {
-    await Promise.all([prom?.stop(), target?.stop()]);
+    await Promise.all([prom?.stop(), target?.stop(), nativeTarget?.stop()]);
   });
 
   it('the gateway writes the very series, timestamps and values Prometheus stores', async () => {
@@ -251,6 +289,44 @@ remote_write:
     }, 'typed metrics in the file', 30_000, 250);
     const rows = (await fileRows()).filter((r) => r.name === 'demo_latency_seconds' && r.type === 'histogram');
     for (const r of rows) expect(r.buckets!.reduce((a, b) => a + b, 0)).toBe(r.count);
+  });
+
+  it('native histograms arrive as exponential histograms with the count, sum and buckets Prometheus stores', async () => {
+    // What Prometheus stores: [ts ms, count, sum, [upper bound, count] of populated positive buckets].
+    type Nh = [number, number, number, [number, number][]];
+    const stored = async (): Promise<Nh[]> => {
+      const res = await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent('demo_nh_seconds{job="prom-native"}[15m]')}`);
+      const body = (await res.json()) as { data: { result: { histograms?: [number, { count: string; sum: string; buckets?: [number, string, string, string][] }][] }[] } };
+      return (body.data.result[0]?.histograms ?? []).map(([t, h]) => [
+        Math.round(t * 1000),
+        Number(h.count),
+        Number(h.sum),
+        (h.buckets ?? []).filter((b) => Number(b[1]) > 0).map((b) => [Number(b[2]), Number(b[3])] as [number, number]),
+      ]);
+    };
+    let want: Nh[] = [];
+    await waitUntil(async () => (want = await stored()).length >= 3, 'three native histograms in Prometheus', 30_000, 250);
+    const got = async (): Promise<Nh[]> =>
+      (await fileRows())
+        .filter((r) => r.resource['service.name'] === 'prom-native' && r.type === 'exphistogram' && (r.flags & 1) === 0)
+        .map((r) => [
+          Number(BigInt(r.time) / 1_000_000n),
+          r.count!,
+          r.sum!,
+          r.positive!.counts.map((c, k) => [upperBound(r.scale!, r.positive!.offset + k), c] as [number, number]).filter(([, c]) => c > 0),
+        ]);
+    let mine: Nh[] = [];
+    await waitUntil(async () => {
+      mine = await got();
+      return want.every((w) => mine.some((m) => m[0] === w[0]));
+    }, 'the gateway to write the native histograms Prometheus stores', 30_000, 250);
+    for (const w of want) expect(mine.find((m) => m[0] === w[0])).toEqual(w);
+    // The scrape's own values: zero bucket n, (1,2] = n, (2,4] = 2n.
+    const [, count, sum, buckets] = want[0];
+    const n = count / 4;
+    expect([sum, buckets]).toEqual([5 * n + 0.5, [[2, n], [4, 2 * n]]]);
+    const row = (await fileRows()).find((r) => r.resource['service.name'] === 'prom-native' && r.type === 'exphistogram')!;
+    expect(row).toMatchObject({ name: 'demo_nh_seconds', attrs: { handler: '/a' }, scale: 0, zeroThreshold: 2.938735877055719e-39 });
   });
 
   it('when the target goes away, its series end with staleness markers (NO_RECORDED_VALUE)', async () => {
