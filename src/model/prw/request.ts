@@ -13,8 +13,8 @@ import type { SeriesRef } from './series-index.js';
  * turns this into the model.
  */
 
-/** Earliest and latest timestamps the model can hold: uint64 nanoseconds from 1970, and a double's exact range. */
-export const MAX_TIMESTAMP_MS = 9_007_199_254_740_991;
+/** The latest timestamp (ms) the model holds: its times are uint64 nanoseconds since 1970 (until 2554-07-21). */
+export const MAX_TIMESTAMP_MS = 18_446_744_073_709;
 
 export interface PendingExemplar {
   /** Request-local series index. */
@@ -221,7 +221,7 @@ export class RequestState {
 /** A timestamp (ms) read as an unsigned varint; negative int64s arrive as values >= 2^63. */
 export function checkTimestamp(ms: number, what: string): number {
   if (ms > MAX_TIMESTAMP_MS) {
-    throw new TributaryError(Errors.INVALID_DATA, `${what} timestamp is negative or beyond the year 287396 (${ms} as unsigned); timestamps are milliseconds since 1970`);
+    throw new TributaryError(Errors.INVALID_DATA, `${what} timestamp is negative or after the year 2554 (${ms} as unsigned); timestamps are milliseconds since 1970`);
   }
   return ms;
 }
