@@ -409,3 +409,11 @@ function oddRefs(): Buffer {
   out.set([0x08, 0x01, 0x38, 0x01], at);
   return out;
 }
+
+describe('timestamps the model cannot hold', () => {
+  it('after 2554 (beyond uint64 nanoseconds): 400, not a wrapped time', () => {
+    rejects(() => new PrwDecoder().decodeV1(encodeV1([{ labels: labelsOf({ __name__: 'a' }), samples: [{ value: 1, ts: 18_446_744_073_710 }] }])), /after the year 2554/);
+    const { rows } = v1([{ labels: labelsOf({ __name__: 'a' }), samples: [{ value: 1, ts: 18_446_744_073_709 }] }]);
+    expect(rows[0].time).toBe('18446744073709000000');
+  });
+});
