@@ -5,7 +5,9 @@ import { bool, duration, endpoint, int, section, z } from '../../config/schema.j
 import { type ServerTlsConfig, serverTlsSchema, validateServerTls } from '../../config/tls.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { SelfMetrics } from '../../telemetry/self-metrics.js';
-import type { HttpServer } from './http-server.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ProtocolError } from '../../errors/transport.js';
+import { type HttpServer, createHttpServer } from './http-server.js';
 
 /**
  * What every single-endpoint HTTP receiver shares: the Collector's
@@ -53,6 +55,32 @@ export interface HttpReceiverDeps<C> {
   readonly metrics: SelfMetrics;
   readonly auth: () => ServerAuthenticator | undefined;
   readonly phase: () => Phase;
+}
+
+/**
+ * The shared HTTP server for a receiver's config: endpoint, TLS, timeouts
+ * and the body limit (`maxBodyBytes`, by default max_request_body_size, for
+ * encodings whose compressed form may be larger), its errors rendered by
+ * `renderError`.
+ */
+export function createReceiverHttpServer<C extends HttpServerConfig>(
+  d: HttpReceiverDeps<C>,
+  renderError: (req: FastifyRequest, reply: FastifyReply, err: ProtocolError) => FastifyReply,
+  maxBodyBytes = d.config.max_request_body_size,
+): HttpServer {
+  const c = d.config;
+  return createHttpServer({
+    receiver: d.id,
+    endpoint: c.endpoint,
+    tls: c.tls,
+    maxBodyBytes,
+    logger: d.logger,
+    metrics: d.metrics,
+    renderError,
+    headerTimeoutMs: c.read_header_timeout,
+    requestTimeoutMs: c.read_timeout,
+    idleTimeoutMs: c.idle_timeout,
+  });
 }
 
 export class HttpReceiver<C extends HttpServerConfig> implements Receiver {

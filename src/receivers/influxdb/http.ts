@@ -6,8 +6,8 @@ import { type ProtocolError, retryAfterHeader } from '../../errors/transport.js'
 import { Attributes } from '../../model/attributes.js';
 import type { GaugeMetric, MetricBatch } from '../../model/metric.js';
 import { decompressBody } from '../helper/decompress.js';
-import type { HttpReceiverDeps } from '../helper/http-receiver.js';
-import { type HttpServer, authenticateHttp, createHttpServer, httpClientInfo } from '../helper/http-server.js';
+import { type HttpReceiverDeps, createReceiverHttpServer } from '../helper/http-receiver.js';
+import { type HttpServer, authenticateHttp, httpClientInfo } from '../helper/http-server.js';
 import type { InfluxdbReceiverConfig } from './config.js';
 import { LineProtocolParser, type ParseResult } from './line-protocol.js';
 import type { Precision } from './lp-values.js';
@@ -138,18 +138,7 @@ function batchOf(metrics: GaugeMetric[], api: Api, q: Query): MetricBatch {
 
 export function createInfluxHttpServer(d: HttpReceiverDeps<InfluxdbReceiverConfig>): HttpServer {
   const c = d.config;
-  const server = createHttpServer({
-    receiver: d.id,
-    endpoint: c.endpoint,
-    tls: c.tls,
-    maxBodyBytes: c.max_request_body_size,
-    logger: d.logger,
-    metrics: d.metrics,
-    renderError: renderInfluxError,
-    headerTimeoutMs: c.read_header_timeout,
-    requestTimeoutMs: c.read_timeout,
-    idleTimeoutMs: c.idle_timeout,
-  });
+  const server = createReceiverHttpServer(d, renderInfluxError);
   const app = server.app;
   // parse() is synchronous, so one parser serves every request in turn.
   const parser = new LineProtocolParser();

@@ -6,8 +6,8 @@ import { snappyUncompress } from '../../exporters/helper/snappy.js';
 import { countPoints } from '../../model/metric.js';
 import { type Assembled, PrwDecoder } from '../../model/prw/decoder.js';
 import { tooLarge } from '../helper/decompress.js';
-import type { HttpReceiverDeps } from '../helper/http-receiver.js';
-import { type HttpServer, authenticateHttp, createHttpServer, httpClientInfo } from '../helper/http-server.js';
+import { type HttpReceiverDeps, createReceiverHttpServer } from '../helper/http-receiver.js';
+import { type HttpServer, authenticateHttp, httpClientInfo } from '../helper/http-server.js';
 import type { PrwReceiverConfig } from './config.js';
 
 /**
@@ -69,20 +69,9 @@ export function renderPrwError(req: FastifyRequest, reply: FastifyReply, e: Prot
 export function createPrwHttpServer(d: HttpReceiverDeps<PrwReceiverConfig>): HttpServer {
   const c = d.config;
   const limit = c.max_request_body_size;
-  const server = createHttpServer({
-    receiver: d.id,
-    endpoint: c.endpoint,
-    tls: c.tls,
-    // Snappy's bound on the compressed size of `limit` bytes (32 + n + n/6): the
-    // decompressed size, which is what the limit means, is checked after.
-    maxBodyBytes: 32 + limit + Math.floor(limit / 6),
-    logger: d.logger,
-    metrics: d.metrics,
-    renderError: renderPrwError,
-    headerTimeoutMs: c.read_header_timeout,
-    requestTimeoutMs: c.read_timeout,
-    idleTimeoutMs: c.idle_timeout,
-  });
+  // Snappy's bound on the compressed size of `limit` bytes (32 + n + n/6): the
+  // decompressed size, which is what the limit means, is checked after.
+  const server = createReceiverHttpServer(d, renderPrwError, 32 + limit + Math.floor(limit / 6));
   const app = server.app;
   // One decoder per receiver: it remembers this receiver's series and 1.0 metadata. Decoding is synchronous.
   const decoder = new PrwDecoder();
