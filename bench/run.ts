@@ -18,6 +18,7 @@ const suites: Record<string, () => { lines: string[] } | Promise<{ lines: string
   queue: benchQueue,
   prw: benchPrw,
   cloudwatch: benchCloudWatch,
+  'prw-receiver': async () => (await import('./prw-receiver.js')).benchPrwReceiver(),
 };
 for (const [name, fn] of Object.entries(suites)) {
   if (only !== undefined && only !== name) continue;

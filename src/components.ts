@@ -25,12 +25,14 @@ import { routingProcessorFactory } from './processors/routing/factory.js';
 import { influxdbReceiverFactory } from './receivers/influxdb/factory.js';
 import { otlpReceiverFactory } from './receivers/otlp/factory.js';
 import { putMetricDataReceiverFactory } from './receivers/putmetricdata/factory.js';
+import { prwReceiverFactory } from './receivers/prometheusremotewrite/factory.js';
 
 /** Every built-in component type. */
 export const BUILTIN_FACTORIES: readonly Factory[] = [
   otlpReceiverFactory,
   influxdbReceiverFactory,
   putMetricDataReceiverFactory,
+  prwReceiverFactory,
   batchProcessorFactory,
   memoryLimiterFactory,
   deltaToCumulativeFactory,

@@ -30,3 +30,12 @@ describe('time pairs', () => {
     expect(compareTimes(t, 0, t, 1)).toBeLessThan(0);
   });
 });
+
+describe('setTimeMs', () => {
+  const cases = [0, 1, 999, 4294967295, 4294967296, 1_700_000_000_123, 1_800_000_000_999, 9_007_199_254_740, 18446744073709];
+  it.each(cases)('%s ms is exact without BigInt', (ms) => {
+    const t = new Uint32Array(2);
+    setTimeMs(t, 0, ms);
+    expect(timeBigInt(t, 0)).toBe(BigInt(ms) * 1_000_000n);
+  });
+});

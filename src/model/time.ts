@@ -45,16 +45,22 @@ export function setTimeBigInt(times: Uint32Array, i: number, ns: bigint): void {
 
 /** Sets a time from milliseconds (an integer, as in Prometheus remote write). */
 export function setTimeMs(times: Uint32Array, i: number, ms: number): void {
-  // ms * 1e6 can exceed 2^53; split ms = a * 2^32/1e6-ish is awkward, so use BigInt for
-  // exactness only when needed. Up to 2^53 ns (1970 + 104 days) the double path is exact.
-  const ns = ms * 1e6;
-  if (ns < 9007199254740992) {
-    times[2 * i] = ns % TWO32;
-    times[2 * i + 1] = Math.floor(ns / TWO32);
+  // ms * 1e6 exceeds 2^53 for every date after 1970-04, so split ms into 32-bit
+  // words first: each partial product stays below 2^53 and is exact. This is the
+  // hot path of remote-write decoding, where a BigInt per sample would dominate.
+  if (ms >= 0 && ms < MAX_EXACT_MS && Number.isInteger(ms)) {
+    const h = Math.floor(ms / TWO32);
+    const low = (ms - h * TWO32) * 1e6; // < 2^52
+    const carry = Math.floor(low / TWO32);
+    times[2 * i] = low - carry * TWO32;
+    times[2 * i + 1] = h * 1e6 + carry;
     return;
   }
   setTimeBigInt(times, i, BigInt(Math.trunc(ms)) * 1000000n);
 }
+
+/** The largest millisecond count whose nanoseconds fit in uint64 (2^64 / 1e6, about the year 2554). */
+const MAX_EXACT_MS = 18446744073709;
 
 /** Parses a decimal uint64 string (OTLP/JSON) into the pair; returns false if it is not one. */
 export function setTimeString(times: Uint32Array, i: number, s: string): boolean {

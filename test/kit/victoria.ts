@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir } from './gateway.js';
 import { requireProgram } from './peers.js';
@@ -37,4 +38,29 @@ export async function startVictoria(): Promise<VictoriaPeer> {
     writeUrl: `${url}/api/v1/write`,
     query: (q: string) => promQuery(url, q),
   };
+}
+
+/** vmagent (Debian `victoria-metrics`) scraping per a Prometheus-style config and remote-writing to `writeUrls`. */
+export async function startVmagent(scrapeConfig: string, writeUrls: readonly string[]): Promise<PeerProcess & { readonly url: string }> {
+  const bin = requireProgram('vmagent', 'victoria-metrics');
+  const dir = await tempDir('tributary-vmagent-');
+  const cfg = join(dir, 'scrape.yml');
+  await writeFile(cfg, scrapeConfig);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const p = await startPeer(
+    'vmagent',
+    bin,
+    [
+      `-httpListenAddr=127.0.0.1:${port}`,
+      `-promscrape.config=${cfg}`,
+      ...writeUrls.map((u) => `-remoteWrite.url=${u}`),
+      `-remoteWrite.tmpDataPath=${join(dir, 'queue')}`,
+      '-remoteWrite.flushInterval=200ms',
+      '-loggerLevel=ERROR',
+    ],
+    async () => (await fetch(`${url}/health`)).ok,
+    { cwd: dir },
+  );
+  return { ...p, url };
 }

@@ -9,21 +9,13 @@ import { type DecodedSeries, decodeWriteRequest } from '../../test-kit/prompb-sc
 import { encodeRequest } from '../../test-kit/otlp-client.js';
 import { snappyUncompress } from '../helper/snappy.js';
 import { SeriesRegistry } from './series.js';
-import { PrwTranslator, type TranslateOptions } from './translate.js';
+import { testPrwTranslator } from '../../test-kit/prw-translator.js';
+import type { PrwTranslator, TranslateOptions } from './translate.js';
 
 function translator(o: Partial<TranslateOptions> = {}) {
   const drops: [string, string, number][] = [];
-  const t = new PrwTranslator({
-    namer: new MetricNamer({ addMetricSuffixes: true, namespace: '' }),
+  const t = testPrwTranslator({
     external: [['cluster', 'c1']],
-    resourceToTelemetry: false,
-    excludeServiceAttributes: false,
-    targetInfo: true,
-    nativeHistograms: true,
-    sendMetadata: false,
-    shards: 4,
-    maxRequestBytes: 1_000_000,
-    registry: new SeriesRegistry(100_000),
     onDrop: (reason, metric, n) => drops.push([reason, metric, n]),
     ...o,
   });

@@ -31,6 +31,7 @@ export class ByteIntern<V> {
     return undefined;
   }
 
+  /** Stores a copy of the range for `value`; returns the entry (callers may keep it to compare against). */
   put(buf: Buffer, start: number, end: number, hash: number, value: V): Entry<V> {
     if (this.current.size >= this.capacity) {
       this.previous = this.current;
@@ -50,16 +51,38 @@ export class ByteIntern<V> {
   }
 }
 
+export interface StoredBytes {
+  readonly bytes: Buffer;
+  readonly view: DataView;
+}
+
 function sameBytes<V>(e: Entry<V>, buf: Buffer, view: DataView, start: number, end: number): boolean {
+  return bytesEqual(e, buf, view, start, end);
+}
+
+/** Whether buf[start, end) holds exactly the stored bytes. */
+export function bytesEqual(e: StoredBytes, buf: Buffer, view: DataView, start: number, end: number): boolean {
   const n = e.bytes.length;
   if (n !== end - start) return false;
-  // Four bytes at a time through DataViews: faster than a native call for the
-  // short ranges attribute lists are, and than comparing byte by byte.
+  // Sixteen bytes per step, as two doubles through DataViews: faster than a
+  // native call for the short ranges label and attribute lists are, and
+  // than narrower reads. Doubles compare equal only for identical bits,
+  // except +0/-0 (and NaNs compare unequal): any chunk that is unequal or
+  // zero is settled byte by byte, so the answer is exact.
   if (n <= 512) {
     const ev = e.view;
+    const bytes = e.bytes;
     let i = 0;
-    for (; i + 4 <= n; i += 4) if (ev.getInt32(i, true) !== view.getInt32(start + i, true)) return false;
-    for (; i < n; i++) if (e.bytes[i] !== buf[start + i]) return false;
+    for (; i + 16 <= n; i += 16) {
+      const x = ev.getFloat64(i, true);
+      const x2 = ev.getFloat64(i + 8, true);
+      if (x !== view.getFloat64(start + i, true) || x2 !== view.getFloat64(start + i + 8, true) || x === 0 || x2 === 0) break;
+    }
+    for (; i + 8 <= n; i += 8) {
+      const x = ev.getFloat64(i, true);
+      if (x !== view.getFloat64(start + i, true) || x === 0) break;
+    }
+    for (; i < n; i++) if (bytes[i] !== buf[start + i]) return false;
     return true;
   }
   return buf.compare(e.bytes, 0, n, start, end) === 0;

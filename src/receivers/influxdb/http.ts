@@ -1,15 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthRequest, ServerAuthenticator } from '../../component/auth.js';
-import type { Consumer, Phase } from '../../component/component.js';
+import type { AuthRequest } from '../../component/auth.js';
 import { Errors } from '../../errors/catalogue.js';
 import { TributaryError } from '../../errors/tributary-error.js';
 import { type ProtocolError, retryAfterHeader } from '../../errors/transport.js';
 import { Attributes } from '../../model/attributes.js';
 import type { GaugeMetric, MetricBatch } from '../../model/metric.js';
-import type { Logger } from '../../telemetry/logger.js';
-import type { SelfMetrics } from '../../telemetry/self-metrics.js';
 import { decompressBody } from '../helper/decompress.js';
-import { type HttpServer, authenticateHttp, createHttpServer, httpClientInfo } from '../helper/http-server.js';
+import { type HttpReceiverDeps, createReceiverHttpServer } from '../helper/http-receiver.js';
+import { type HttpServer, authenticateHttp, httpClientInfo } from '../helper/http-server.js';
 import type { InfluxdbReceiverConfig } from './config.js';
 import { LineProtocolParser, type ParseResult } from './line-protocol.js';
 import type { Precision } from './lp-values.js';
@@ -138,31 +136,9 @@ function batchOf(metrics: GaugeMetric[], api: Api, q: Query): MetricBatch {
   };
 }
 
-export interface InfluxHttpDeps {
-  readonly id: string;
-  readonly config: InfluxdbReceiverConfig;
-  readonly next: Consumer;
-  readonly logger: Logger;
-  readonly metrics: SelfMetrics;
-  readonly auth: () => ServerAuthenticator | undefined;
-  readonly phase: () => Phase;
-  /** Host.admit for this receiver, asked before a body is read. */
-  readonly admit?: () => TributaryError | undefined;
-}
-
-export function createInfluxHttpServer(d: InfluxHttpDeps): HttpServer {
+export function createInfluxHttpServer(d: HttpReceiverDeps<InfluxdbReceiverConfig>): HttpServer {
   const c = d.config;
-  const server = createHttpServer({
-    receiver: d.id,
-    endpoint: c.endpoint,
-    tls: c.tls,
-    maxBodyBytes: c.max_request_body_size,
-    logger: d.logger,
-    metrics: d.metrics,
-    renderError: renderInfluxError,
-    settings: c,
-    admit: d.admit,
-  });
+  const server = createReceiverHttpServer(d, renderInfluxError);
   const app = server.app;
   // parse() is synchronous, so one parser serves every request in turn.
   const parser = new LineProtocolParser();

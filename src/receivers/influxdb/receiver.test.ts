@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AuthRequest, ServerAuthenticator } from '../../component/auth.js';
-import type { AuthInfo, Consumer, Phase } from '../../component/component.js';
+import type { Consumer, Phase } from '../../component/component.js';
 import { Errors } from '../../errors/catalogue.js';
 import { TributaryError } from '../../errors/tributary-error.js';
 import { MetricType } from '../../model/metric.js';
 import { timeString } from '../../model/time.js';
+import { RecordingAuthenticator } from '../../test-kit/authenticator.js';
 import { FailingConsumer, SinkConsumer } from '../../test-kit/consumers.js';
 import { lifecycleSuite } from '../../test-kit/lifecycle-suite.js';
 import { testHost, testSettings } from '../../test-kit/settings.js';
@@ -26,19 +26,11 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.shutdown()));
 });
 
-/** Accepts `Authorization: Basic dTpw` (u:p) and `Token secret`; records what it was shown. */
-class RecordingAuthenticator implements ServerAuthenticator {
-  readonly isServerAuthenticator = true;
-  readonly seen: AuthRequest[] = [];
-  async start(): Promise<void> {}
-  async shutdown(): Promise<void> {}
-  async authenticate(req: AuthRequest): Promise<AuthInfo> {
-    this.seen.push(req);
-    const h = req.headers.authorization;
-    if (h === `Basic ${Buffer.from('u:p').toString('base64')}` || h === 'Token secret') return { authenticator: 'test', subject: String(h), attributes: {} };
-    throw new TributaryError(Errors.UNAUTHENTICATED, 'bad credentials');
-  }
-}
+/** Accepts `Authorization: Basic dTpw` (u:p) and `Token secret`. */
+const influxAuthenticator = () => {
+  const basic = `Basic ${Buffer.from('u:p').toString('base64')}`;
+  return new RecordingAuthenticator({ [basic]: { authenticator: 'test', subject: basic, attributes: {} }, 'Token secret': { authenticator: 'test', subject: 'Token secret', attributes: {} } });
+};
 
 async function start(next: Consumer, config: object = {}, extensions: Record<string, unknown> = {}, phase: Phase = 'running') {
   const set = testSettings('receiver', 'influxdb');
@@ -210,7 +202,7 @@ describe('errors, in each API\'s shape', () => {
 
 describe('authentication', () => {
   it('shows v1 u/p as Basic credentials, passes Basic and Token headers as they are, and refuses others with 401', async () => {
-    const auth = new RecordingAuthenticator();
+    const auth = influxAuthenticator();
     const sink = new SinkConsumer();
     const { base } = await start(sink, { auth: { authenticator: 'bearertokenauth' } }, { bearertokenauth: auth });
     expect((await post(`${base}/write?u=u&p=p`, 'm f=1')).status).toBe(204);
@@ -220,7 +212,7 @@ describe('authentication', () => {
 
     const denied = await post(`${base}/api/v2/write?bucket=b`, 'm f=1', { authorization: 'Token wrong' });
     expect(denied.status).toBe(401);
-    expect(await denied.json()).toEqual({ code: 'unauthorized', message: 'TRIB_ERR_AUTH_UNAUTHENTICATED: bad credentials' });
+    expect(await denied.json()).toEqual({ code: 'unauthorized', message: 'TRIB_ERR_AUTH_UNAUTHENTICATED: no valid credentials' });
     const v1denied = await post(`${base}/write?u=u&p=nope`, 'm f=1');
     expect(v1denied.status).toBe(401);
     expect((await post(`${base}/write`, 'm f=1')).status).toBe(401);
