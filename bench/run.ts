@@ -4,6 +4,7 @@ import { benchInflux } from './influx.js';
 import { benchProcessors } from './processors.js';
 import { benchStatefulProcessors } from './processors-stateful.js';
 import { benchPrw } from './prw.js';
+import { benchPrwForward } from './prw-forward.js';
 import { benchPutMetricData } from './putmetricdata.js';
 import { benchQueue } from './queue.js';
 
@@ -17,6 +18,7 @@ const suites: Record<string, () => { lines: string[] } | Promise<{ lines: string
   'processors-stateful': benchStatefulProcessors,
   queue: benchQueue,
   prw: benchPrw,
+  'prw-forward': benchPrwForward,
   cloudwatch: benchCloudWatch,
   'prw-receiver': async () => (await import('./prw-receiver.js')).benchPrwReceiver(),
 };

@@ -73,7 +73,7 @@ export async function startGateway(configYaml: string, probeUrl: string, env: Re
   const dir = tempDir();
   const cfg = join(dir, 'config.yaml');
   writeFileSync(cfg, configYaml);
-  return run(process.execPath, [join(ROOT, 'dist', 'cli.js'), '--config', cfg], async () => {
+  return run(process.execPath, [...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, 'dist', 'cli.js'), '--config', cfg], async () => {
     await fetch(probeUrl);
     return true;
   }, env);
