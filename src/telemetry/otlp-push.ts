@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { OTLPMetricExporter as GrpcExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
@@ -17,6 +18,23 @@ export interface OtlpPushOptions {
   readonly intervalMs: number;
   readonly timeoutMs: number;
   readonly resource: Readonly<Record<string, string>>;
+}
+
+/**
+ * The resource of the pushed metrics: `service.name` "tributary" and
+ * `service.instance.id` the host name (the prometheusremotewrite exporter
+ * makes them `job` and `instance`), under `service.telemetry.resource`,
+ * where a null value removes a key, as in the Collector. The Collector uses
+ * a random id per process; the host name stays put across restarts, so a
+ * restarted gateway continues its own series.
+ */
+export function selfResource(configured: Readonly<Record<string, string | null>>, host = hostname()): Record<string, string> {
+  const out: Record<string, string> = { 'service.name': 'tributary', 'service.instance.id': host };
+  for (const [k, v] of Object.entries(configured)) {
+    if (v === null) delete out[k];
+    else out[k] = v;
+  }
+  return out;
 }
 
 export class OtlpPush {
@@ -48,7 +66,7 @@ export class OtlpPush {
   }
 
   private async push(): Promise<void> {
-    const rm = await registryToResourceMetrics(this.metrics.registry, resourceFromAttributes({ 'service.name': 'tributary', ...this.o.resource }), this.started);
+    const rm = await registryToResourceMetrics(this.metrics.registry, resourceFromAttributes({ ...this.o.resource }), this.started);
     await new Promise<void>((resolve) => {
       this.exporter.export(rm, (result) => {
         if (result.error !== undefined) this.logger.warn({ err: result.error.message }, 'pushing self-metrics over OTLP failed');
