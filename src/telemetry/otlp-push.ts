@@ -14,6 +14,8 @@ import type { SelfMetrics } from './self-metrics.js';
  */
 export interface OtlpPushOptions {
   readonly endpoint: string;
+  /** For an endpoint without a scheme: plain text (true) or TLS. */
+  readonly insecure: boolean;
   readonly headers: Readonly<Record<string, string>>;
   readonly intervalMs: number;
   readonly timeoutMs: number;
@@ -37,6 +39,16 @@ export function selfResource(configured: Readonly<Record<string, string | null>>
   return out;
 }
 
+/**
+ * The Collector's configs write `endpoint: localhost:4317`; the SDK's gRPC
+ * exporter takes a URL without a scheme as TLS, which the gateway's own
+ * plain-text receiver cannot answer. Without a scheme, `insecure` decides.
+ */
+export function grpcUrl(endpoint: string, insecure: boolean): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint)) return endpoint;
+  return `${insecure ? 'http' : 'https'}://${endpoint}`;
+}
+
 export class OtlpPush {
   private timer: NodeJS.Timeout | undefined;
   private readonly exporter: PushMetricExporter;
@@ -48,7 +60,7 @@ export class OtlpPush {
     private readonly metrics: SelfMetrics,
     private readonly logger: Logger,
   ) {
-    this.exporter = new GrpcExporter({ url: o.endpoint, headers: { ...o.headers }, timeoutMillis: o.timeoutMs });
+    this.exporter = new GrpcExporter({ url: grpcUrl(o.endpoint, o.insecure), headers: { ...o.headers }, timeoutMillis: o.timeoutMs });
   }
 
   start(): void {

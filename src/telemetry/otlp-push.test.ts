@@ -2,7 +2,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { DataPointType } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { buildMetricName } from '../model/prom/naming.js';
-import { selfResource } from './otlp-push.js';
+import { grpcUrl, selfResource } from './otlp-push.js';
 import { registryToResourceMetrics } from './prom-to-otel.js';
 import { SelfMetrics } from './self-metrics.js';
 
@@ -41,5 +41,12 @@ describe('self-metrics pushed over OTLP', () => {
       'service.name': 'edge',
       'deployment.environment': 'prod',
     });
+  });
+
+  it('reaches a plain-text receiver from a Collector-style endpoint without a scheme, unless insecure is false', () => {
+    expect(grpcUrl('localhost:4317', true)).toBe('http://localhost:4317');
+    expect(grpcUrl('localhost:4317', false)).toBe('https://localhost:4317');
+    expect(grpcUrl('https://collector.example:4317', true)).toBe('https://collector.example:4317');
+    expect(grpcUrl('http://127.0.0.1:4317', false)).toBe('http://127.0.0.1:4317');
   });
 });
