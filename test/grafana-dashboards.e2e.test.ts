@@ -1,8 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { CloudWatchClient, type MetricDatum, PutMetricDataCommand, type StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { listenLocal, readBody } from '../src/test-kit/local-server.js';
 import { type GatewayProcess, ROOT, startGateway } from './kit/gateway.js';
 import { type DashboardFile, allPanels, labelValuesQueries, panelQueries, readDashboards } from './kit/grafana.js';
@@ -29,6 +31,7 @@ import { startVmagent } from './kit/victoria.js';
  */
 
 const DASHBOARDS = join(ROOT, 'deploy', 'grafana', 'dashboards');
+const PROVISIONING = join(ROOT, 'deploy', 'grafana', 'provisioning');
 const PARIS = { id: 'AKIDPARIS0001', secret: 'paris-secret-1', site: 'paris' };
 const NICE = { id: 'AKIDNICE0001', secret: 'nice-secret-1', site: 'nice' };
 
@@ -63,6 +66,32 @@ describe('dashboard files', () => {
       for (const v of vars) if (v.type === 'query') expect(v.datasource, `${file}: variable ${v.name}`).toEqual({ type: 'prometheus', uid: '${datasource}' });
       expect(panelQueries({ file, dashboard: d }).length, file).toBeGreaterThan(5);
     }
+  });
+});
+
+describe('provisioning files', () => {
+  interface Datasource {
+    name: string;
+    uid: string;
+    type: string;
+    url: string;
+    jsonData: Record<string, unknown>;
+  }
+  const datasources = async (f: string) => (parseYaml(await readFile(join(PROVISIONING, 'datasources', f), 'utf8')) as { apiVersion: number; datasources: Datasource[] }).datasources;
+
+  it('define AMP with SigV4 and the query proxy as Prometheus data sources, from environment variables', async () => {
+    const [amp] = await datasources('amp.yaml');
+    expect(amp).toMatchObject({ type: 'prometheus', uid: 'amp', jsonData: { sigV4Auth: true, sigV4AuthType: 'default', sigV4Region: '${AMP_REGION}', httpMethod: 'POST' } });
+    expect(amp.url).toBe('https://aps-workspaces.${AMP_REGION}.amazonaws.com/workspaces/${AMP_WORKSPACE_ID}');
+    const [proxy] = await datasources('query-proxy.yaml');
+    expect(proxy).toMatchObject({ type: 'prometheus', uid: 'tributary-query-proxy', url: '${TRIBUTARY_QUERY_PROXY_URL}', jsonData: { httpMethod: 'POST' } });
+    expect(proxy.jsonData.sigV4Auth).toBeUndefined();
+  });
+
+  it('load the dashboards folder with a file provider', async () => {
+    const doc = parseYaml(await readFile(join(PROVISIONING, 'dashboards', 'tributary.yaml'), 'utf8')) as { providers: { type: string; options: { path: string } }[] };
+    expect(doc.providers).toHaveLength(1);
+    expect(doc.providers[0]).toMatchObject({ type: 'file', options: { path: expect.stringMatching(/dashboards/) } });
   });
 });
 
