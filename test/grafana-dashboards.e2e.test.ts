@@ -27,7 +27,9 @@ import { startVmagent } from './kit/victoria.js';
  * memory-limit counters move. Two Prometheus servers receive the same data,
  * one from an exporter with `add_metric_suffixes` on (the default) and one
  * with it off, and every panel query and variable query read from the JSON
- * files must parse and return series in both.
+ * files must parse and return series in both, for the self-pushed metrics
+ * (job "tributary"). The first server also scrapes the gateway's /metrics
+ * page (job "tributary-scraped"), and the queries must find that too.
  */
 
 const DASHBOARDS = join(ROOT, 'deploy', 'grafana', 'dashboards');
@@ -176,8 +178,9 @@ describe('every dashboard query returns data from what the gateway writes', () =
   let stopTraffic: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    [withSuffixes, withoutSuffixes, failing] = await Promise.all([startPrometheus(), startPrometheus(), startFailingEndpoint()]);
     const [grpc, http, faults, pmd, rw, influx, limited, tel] = await freePorts(8);
+    const scrapeSelf = `global: {scrape_interval: 1s}\nscrape_configs:\n  - job_name: tributary-scraped\n    static_configs: [{targets: ["127.0.0.1:${tel}"]}]\n`;
+    [withSuffixes, withoutSuffixes, failing] = await Promise.all([startPrometheus({ config: scrapeSelf }), startPrometheus(), startFailingEndpoint()]);
     gw = await startGateway(`
 receivers:
   otlp:
@@ -293,16 +296,18 @@ scrape_configs:
 
   async function failures(): Promise<string[]> {
     const out: string[] = [];
-    for (const [which, prom] of [
-      ['add_metric_suffixes on', withSuffixes],
-      ['add_metric_suffixes off', withoutSuffixes],
-    ] as const) {
+    const cases = [
+      ['add_metric_suffixes on, self-pushed', withSuffixes, { job: 'tributary' }],
+      ['add_metric_suffixes off, self-pushed', withoutSuffixes, { job: 'tributary' }],
+      ['scraped /metrics', withSuffixes, { job: 'tributary-scraped' }],
+    ] as const;
+    for (const [which, prom, values] of cases) {
       for (const f of dashboards) {
-        for (const q of panelQueries(f)) {
+        for (const q of panelQueries(f, values)) {
           const why = await check(prom, q.expr);
           if (why !== undefined) out.push(`${which}: ${q.dashboard} "${q.panel}" ${q.refId}: ${why}: ${q.expr}`);
         }
-        for (const v of labelValuesQueries(f)) {
+        for (const v of labelValuesQueries(f, values)) {
           const res = await prom.query(`count by (${v.label}) (${v.selector})`).catch((err: Error) => err);
           if (res instanceof Error) out.push(`${which}: ${v.dashboard} variable ${v.variable}: ${res.message}`);
           else if (!res.some((r) => (r.metric[v.label] ?? '') !== '')) out.push(`${which}: ${v.dashboard} variable ${v.variable}: no ${v.label} values for ${v.selector}`);
@@ -312,7 +317,7 @@ scrape_configs:
     return out;
   }
 
-  it('every panel target and variable query parses and returns series, with add_metric_suffixes on and off', async () => {
+  it('every panel target and variable query parses and returns series: self-pushed with add_metric_suffixes on and off, and scraped', async () => {
     let last: string[] = [];
     await waitUntil(
       async () => {
@@ -326,8 +331,8 @@ scrape_configs:
     if (last.length > 0) console.error(`gateway log (last 6000 characters):\n${gw?.logs().slice(-6000)}`);
     expect(last).toEqual([]);
     // The gateway's metrics came through its own pipeline: job and instance from its resource.
-    const self = await withSuffixes.query('otelcol_receiver_accepted_metric_points_total{receiver="putmetricdata"}');
-    expect(self[0]?.metric).toMatchObject({ job: 'tributary', otel_scope_name: 'tributary' });
+    const self = await withSuffixes.query('otelcol_receiver_accepted_metric_points_total{receiver="putmetricdata", otel_scope_name="tributary"}');
+    expect(self.map((r) => r.metric.job)).toEqual(['tributary']);
     expect(self[0]?.metric.instance ?? '').not.toBe('');
     // Why the on-prem dashboard matches CloudWatch Agent names with an optional unit suffix.
     expect(await withSuffixes.query('cpu_usage_idle_percent{cloudwatch_namespace="CWAgent"}')).not.toEqual([]);

@@ -83,7 +83,7 @@ export function allPanels(d: Dashboard): Panel[] {
   return out;
 }
 
-/** Values for Grafana's built-in variables; dashboard variables become ".*" (their "All"). */
+/** Values for Grafana's built-in variables; dashboard variables become ".*" (their "All") unless given. */
 const BUILT_INS: Readonly<Record<string, string>> = {
   __rate_interval: '1m',
   __interval: '15s',
@@ -92,10 +92,10 @@ const BUILT_INS: Readonly<Record<string, string>> = {
   __interval_ms: '15000',
 };
 
-export function substitute(expr: string, variables: readonly string[]): string {
+export function substitute(expr: string, variables: readonly string[], values: Readonly<Record<string, string>> = {}): string {
   const value = (name: string): string => {
     if (name in BUILT_INS) return BUILT_INS[name];
-    if (variables.includes(name)) return '.*';
+    if (variables.includes(name)) return values[name] ?? '.*';
     throw new Error(`"${expr}" uses $${name}, which is neither a dashboard variable nor a known built-in`);
   };
   return expr
@@ -108,20 +108,20 @@ export function variableNames(d: Dashboard): string[] {
   return (d.templating?.list ?? []).map((v) => v.name);
 }
 
-export function panelQueries(f: DashboardFile): DashboardQuery[] {
+export function panelQueries(f: DashboardFile, values: Readonly<Record<string, string>> = {}): DashboardQuery[] {
   const vars = variableNames(f.dashboard);
   const out: DashboardQuery[] = [];
   for (const p of allPanels(f.dashboard)) {
     for (const t of p.targets ?? []) {
       if (t.expr === undefined) continue;
-      out.push({ dashboard: f.file, panel: p.title ?? `#${p.id}`, refId: t.refId ?? '?', raw: t.expr, expr: substitute(t.expr, vars) });
+      out.push({ dashboard: f.file, panel: p.title ?? `#${p.id}`, refId: t.refId ?? '?', raw: t.expr, expr: substitute(t.expr, vars, values) });
     }
   }
   return out;
 }
 
 /** `label_values(selector, label)` variables, with the selector's variables substituted. */
-export function labelValuesQueries(f: DashboardFile): LabelValuesQuery[] {
+export function labelValuesQueries(f: DashboardFile, values: Readonly<Record<string, string>> = {}): LabelValuesQuery[] {
   const vars = variableNames(f.dashboard);
   const out: LabelValuesQuery[] = [];
   for (const v of f.dashboard.templating?.list ?? []) {
@@ -129,7 +129,7 @@ export function labelValuesQueries(f: DashboardFile): LabelValuesQuery[] {
     const q = typeof v.query === 'string' ? v.query : (v.query?.query ?? '');
     const m = /^label_values\((.*),\s*(\w+)\)$/.exec(q.trim());
     if (m === null) throw new Error(`${f.file}: variable ${v.name} has a query this check does not understand: ${q}`);
-    out.push({ dashboard: f.file, variable: v.name, selector: substitute(m[1], vars), label: m[2] });
+    out.push({ dashboard: f.file, variable: v.name, selector: substitute(m[1], vars, values), label: m[2] });
   }
   return out;
 }
