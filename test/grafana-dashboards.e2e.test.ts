@@ -176,6 +176,7 @@ describe('every dashboard query returns data from what the gateway writes', () =
   let vmagent: Awaited<ReturnType<typeof startVmagent>> | undefined;
   let gw: GatewayProcess | undefined;
   let stopTraffic: (() => Promise<void>) | undefined;
+  let trafficError: Error | undefined;
 
   beforeAll(async () => {
     const [grpc, http, faults, pmd, rw, influx, limited, tel] = await freePorts(8);
@@ -268,7 +269,9 @@ scrape_configs:
         for (let i = 0; i < 4; i++) await postOtlp(`http://127.0.0.1:${faults}/v1/metrics`, gaugeRequestOf([{ name: 'fault_probe', value: i, timeMs: Date.now() }]));
         await new Promise((r) => setTimeout(r, 1000));
       }
-    })();
+    })().catch((err: Error) => {
+      trafficError = err;
+    });
     stopTraffic = async () => {
       running = false;
       await loop;
@@ -328,6 +331,7 @@ scrape_configs:
       Number(process.env.GRAFANA_E2E_WAIT_MS ?? 90_000),
       3_000,
     ).catch(() => undefined);
+    expect(trafficError?.message).toBeUndefined();
     if (last.length > 0) console.error(`gateway log (last 6000 characters):\n${gw?.logs().slice(-6000)}`);
     expect(last).toEqual([]);
     // The gateway's metrics came through its own pipeline: job and instance from its resource.
