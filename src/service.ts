@@ -3,7 +3,7 @@ import type { TributaryError } from './errors/tributary-error.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { type Graph, type Node, buildGraph, shutdownAll, startAll, startOrder } from './pipeline/graph.js';
 import { type Logger, createLogger } from './telemetry/logger.js';
-import { OtlpPush } from './telemetry/otlp-push.js';
+import { OtlpPush, selfResource } from './telemetry/otlp-push.js';
 import { SelfMetrics } from './telemetry/self-metrics.js';
 import { TelemetryServer } from './telemetry/telemetry-server.js';
 
@@ -133,10 +133,9 @@ export class Service implements Host {
       if (prom !== undefined) endpoint = `${prom.host}:${prom.port}`;
       const otlp = r.periodic?.exporter.otlp;
       if (otlp !== undefined && r.periodic !== undefined) {
-        const resource: Record<string, string> = {};
-        for (const [k, v] of Object.entries(this.config.service.telemetry.resource)) if (v !== null) resource[k] = v;
+        const resource = selfResource(this.config.service.telemetry.resource);
         this.push = new OtlpPush(
-          { endpoint: otlp.endpoint, headers: otlp.headers, intervalMs: r.periodic.interval, timeoutMs: r.periodic.timeout, resource },
+          { endpoint: otlp.endpoint, insecure: otlp.insecure, headers: otlp.headers, intervalMs: r.periodic.interval, timeoutMs: r.periodic.timeout, resource },
           this.metrics,
           this.logger,
         );

@@ -48,7 +48,7 @@ service:
       expect(page.some((s) => s.name === 'otelcol_process_cpu_seconds_total')).toBe(true);
 
       // The periodic OTLP reader sends the same metrics to the gateway's own receiver.
-      await waitUntil(async () => (await readFile(join(gw.dir, 'out.jsonl'), 'utf8')).includes('"otelcol_receiver_accepted_metric_points"'), 'self-metrics pushed over OTLP');
+      await waitUntil(async () => (await readFile(join(gw.dir, 'out.jsonl'), 'utf8')).includes('"otelcol_receiver_accepted_metric_points_total"'), 'self-metrics pushed over OTLP');
       const text = await readFile(join(gw.dir, 'out.jsonl'), 'utf8');
       expect(text).toContain('"stringValue":"tributary-under-test"');
     } finally {

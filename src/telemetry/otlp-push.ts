@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { OTLPMetricExporter as GrpcExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
@@ -13,10 +14,39 @@ import type { SelfMetrics } from './self-metrics.js';
  */
 export interface OtlpPushOptions {
   readonly endpoint: string;
+  /** For an endpoint without a scheme: plain text (true) or TLS. */
+  readonly insecure: boolean;
   readonly headers: Readonly<Record<string, string>>;
   readonly intervalMs: number;
   readonly timeoutMs: number;
   readonly resource: Readonly<Record<string, string>>;
+}
+
+/**
+ * The resource of the pushed metrics: `service.name` "tributary" and
+ * `service.instance.id` the host name (the prometheusremotewrite exporter
+ * makes them `job` and `instance`), under `service.telemetry.resource`,
+ * where a null value removes a key, as in the Collector. The Collector uses
+ * a random id per process; the host name stays put across restarts, so a
+ * restarted gateway continues its own series.
+ */
+export function selfResource(configured: Readonly<Record<string, string | null>>, host = hostname()): Record<string, string> {
+  const out: Record<string, string> = { 'service.name': 'tributary', 'service.instance.id': host };
+  for (const [k, v] of Object.entries(configured)) {
+    if (v === null) delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * The Collector's configs write `endpoint: localhost:4317`; the SDK's gRPC
+ * exporter takes a URL without a scheme as TLS, which the gateway's own
+ * plain-text receiver cannot answer. Without a scheme, `insecure` decides.
+ */
+export function grpcUrl(endpoint: string, insecure: boolean): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint)) return endpoint;
+  return `${insecure ? 'http' : 'https'}://${endpoint}`;
 }
 
 export class OtlpPush {
@@ -30,7 +60,7 @@ export class OtlpPush {
     private readonly metrics: SelfMetrics,
     private readonly logger: Logger,
   ) {
-    this.exporter = new GrpcExporter({ url: o.endpoint, headers: { ...o.headers }, timeoutMillis: o.timeoutMs });
+    this.exporter = new GrpcExporter({ url: grpcUrl(o.endpoint, o.insecure), headers: { ...o.headers }, timeoutMillis: o.timeoutMs });
   }
 
   start(): void {
@@ -48,7 +78,7 @@ export class OtlpPush {
   }
 
   private async push(): Promise<void> {
-    const rm = await registryToResourceMetrics(this.metrics.registry, resourceFromAttributes({ 'service.name': 'tributary', ...this.o.resource }), this.started);
+    const rm = await registryToResourceMetrics(this.metrics.registry, resourceFromAttributes({ ...this.o.resource }), this.started);
     await new Promise<void>((resolve) => {
       this.exporter.export(rm, (result) => {
         if (result.error !== undefined) this.logger.warn({ err: result.error.message }, 'pushing self-metrics over OTLP failed');

@@ -6,8 +6,12 @@ import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client'
 /**
  * Converts the self-metrics registry (prom-client) into the OpenTelemetry
  * SDK's ResourceMetrics, so the SDK's OTLP exporter can push them. Counters
- * become cumulative monotonic sums named without `_total` (the OpenTelemetry
- * name), gauges stay gauges, histograms keep their buckets.
+ * become cumulative monotonic sums, gauges stay gauges, histograms keep their
+ * buckets. Names stay as the /metrics page has them, `_total` included: a
+ * prometheusremotewrite exporter then writes the same names as a scrape of
+ * that page gives, with `add_metric_suffixes` on (it does not double
+ * `_total`) or off (names pass unchanged), so one dashboard serves both the
+ * scraped and the self-pushed metrics (docs/grafana.md).
  */
 export async function registryToResourceMetrics(registry: Registry, resource: Resource, startMs: number): Promise<ResourceMetrics> {
   const now = hr(Date.now());
@@ -17,7 +21,7 @@ export async function registryToResourceMetrics(registry: Registry, resource: Re
     const type = String(m.type);
     if (type === 'counter') {
       metrics.push({
-        descriptor: { name: m.name.replace(/_total$/, ''), description: m.help, unit: '', valueType: ValueType.DOUBLE },
+        descriptor: { name: m.name, description: m.help, unit: '', valueType: ValueType.DOUBLE },
         aggregationTemporality: AggregationTemporality.CUMULATIVE,
         dataPointType: DataPointType.SUM,
         isMonotonic: true,
