@@ -1,6 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestContext } from '../../component/component.js';
 import { EMPTY_CONTEXT } from '../../component/component.js';
+import { fileStorageSchema } from '../../extensions/file_storage/config.js';
+import { FileStorage } from '../../extensions/file_storage/file-storage.js';
 import { type MetricBatch, countPoints } from '../../model/metric.js';
 import { decodeOtlpProto } from '../../model/otlp/decode-proto.js';
 import { batchOf, numberMetric } from '../../test-kit/batches.js';
@@ -39,10 +44,10 @@ function config(raw: Record<string, unknown>): LoadBalancingConfig {
   return c;
 }
 
-async function setup(raw: Record<string, unknown>, lookup?: (h: string) => Promise<string[]>) {
-  const fakes = new Map<string, FakeBackend>();
+async function setup(raw: Record<string, unknown>, lookup?: (h: string) => Promise<string[]>, host = testHost(), fakes = new Map<string, FakeBackend>()) {
   const exp = new LoadBalancingExporter(testSettings('exporter', 'loadbalancing'), config(raw), {
     lookup,
+    drainBudgetMs: 200,
     transport: (ep) => {
       const f = fakes.get(ep) ?? new FakeBackend(ep);
       fakes.set(ep, f);
@@ -50,7 +55,7 @@ async function setup(raw: Record<string, unknown>, lookup?: (h: string) => Promi
     },
   });
   exporters.push(exp);
-  await exp.start(testHost());
+  await exp.start(host);
   return { exp, fakes };
 }
 
@@ -138,6 +143,45 @@ describe('loadbalancing exporter: routing_key streamID', () => {
     expect([...after.values()].filter((eps) => eps.has(HOSTS[1])).length).toBe(held);
   });
 });
+
+describe('loadbalancing exporter: sending_queue.storage', () => {
+  it('keeps what a down backend has not taken across a restart, and delivers it to that backend', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trib-lb-queue-'));
+    try {
+      const raw = { routing_key: 'streamID', resolver: { static: { hostnames: HOSTS } }, protocol: { otlp: { tls: { insecure: true }, sending_queue: { storage: 'file_storage' }, retry_on_failure: { initial_interval: '10ms', max_interval: '20ms' } } } };
+      const storage1 = new FileStorage(testSettings('extension', 'file_storage'), fileStorageSchema.parse({ directory: dir }));
+      await storage1.start(testHost());
+      const first = new Map(HOSTS.map((h) => [h, Object.assign(new FakeBackend(h), { down: h === HOSTS[2] })]));
+      const a = await setup(raw, undefined, testHost({ file_storage: storage1 }), first);
+      await a.exp.consume(streams(150), EMPTY_CONTEXT);
+      await waitFor(() => first.get(HOSTS[2])!.attempts >= 2);
+      await a.exp.shutdown();
+      await storage1.shutdown();
+      const held = 150 - [HOSTS[0], HOSTS[1]].reduce((n, h) => n + first.get(h)!.received.reduce((s, b) => s + countPoints(b), 0), 0);
+      expect(held).toBeGreaterThan(0);
+
+      const storage2 = new FileStorage(testSettings('extension', 'file_storage'), fileStorageSchema.parse({ directory: dir }));
+      await storage2.start(testHost());
+      const second = new Map(HOSTS.map((h) => [h, new FakeBackend(h)]));
+      const b = await setup(raw, undefined, testHost({ file_storage: storage2 }), second);
+      await drained(second, held);
+      expect(second.get(HOSTS[2])!.received.reduce((s, x) => s + countPoints(x), 0)).toBe(held);
+      expect(second.get(HOSTS[0])!.received).toEqual([]);
+      await b.exp.shutdown();
+      await storage2.shutdown();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+async function waitFor(cond: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe('loadbalancing exporter: DNS resolver', () => {
   it('re-resolves and moves only the streams of the backend that left or joined', async () => {

@@ -21,6 +21,8 @@ const DRAIN_BUDGET_MS = 20_000;
 export interface LoadBalancingDeps {
   readonly lookup?: LookupFn;
   readonly transport?: (endpoint: string) => OtlpTransport;
+  /** How long shutdown waits for queues to drain (default 20 s). */
+  readonly drainBudgetMs?: number;
 }
 
 /**
@@ -109,7 +111,7 @@ export class LoadBalancingExporter implements Exporter {
       this.backends.clear();
       this.members = [];
       this.ring = new HashRing([]);
-      await Promise.all([...all.map((b) => b.close(DRAIN_BUDGET_MS)), ...this.closing]);
+      await Promise.all([...all.map((b) => b.close(this.deps.drainBudgetMs ?? DRAIN_BUDGET_MS)), ...this.closing]);
     });
   }
 
@@ -162,7 +164,7 @@ export class LoadBalancingExporter implements Exporter {
     m.exporterQueueCapacity.set({ exporter: this.id }, this.config.protocol.otlp.sending_queue.queue_size * next.size);
     this.set.logger.info({ exporter: this.id, backends: next.members, removed }, 'load-balancing ring updated');
     for (const b of gone) {
-      const p = b.close(DRAIN_BUDGET_MS).finally(() => this.closing.delete(p));
+      const p = b.close(this.deps.drainBudgetMs ?? DRAIN_BUDGET_MS).finally(() => this.closing.delete(p));
       this.closing.add(p);
     }
   }
