@@ -4,6 +4,7 @@ import { cwMetricsExporterFactory } from './exporters/awscloudwatchmetrics/facto
 import { emfExporterFactory } from './exporters/awsemf/factory.js';
 import { debugExporterFactory } from './exporters/debug/factory.js';
 import { fileExporterFactory } from './exporters/file/factory.js';
+import { loadBalancingExporterFactory } from './exporters/loadbalancing/factory.js';
 import { prometheusExporterFactory } from './exporters/prometheus/factory.js';
 import { prwExporterFactory } from './exporters/prometheusremotewrite/factory.js';
 import { fileStorageFactory } from './extensions/file_storage/factory.js';
@@ -49,6 +50,7 @@ export const BUILTIN_FACTORIES: readonly Factory[] = [
   prwExporterFactory,
   cwMetricsExporterFactory,
   emfExporterFactory,
+  loadBalancingExporterFactory,
   healthCheckFactory,
   fileStorageFactory,
   sigv4AuthFactory,

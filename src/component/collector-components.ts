@@ -21,7 +21,7 @@ export const COLLECTOR_COMPONENTS: Readonly<Record<Kind, readonly string[]>> = {
   ],
   exporter: [
     'otlp', 'otlphttp', 'prometheus', 'prometheusremotewrite', 'debug', 'logging', 'file', 'awsemf', 'awscloudwatchlogs',
-    'awsxray', 'awss3', 'awskinesis', 'kafka', 'loadbalancing', 'nop', 'elasticsearch', 'datadog', 'splunk_hec',
+    'awsxray', 'awss3', 'awskinesis', 'kafka', 'nop', 'elasticsearch', 'datadog', 'splunk_hec',
     'signalfx', 'influxdb', 'carbon', 'clickhouse', 'opensearch', 'zipkin', 'awscloudwatchmetrics',
   ],
   extension: [

@@ -138,6 +138,45 @@ export class SelfMetrics {
     registers: [this.registry],
   });
 
+  // The loadbalancing exporter: the Collector's otelcol_loadbalancer_* names and labels, plus points per backend.
+  readonly loadBalancerResolutions = new Counter({
+    name: 'otelcol_loadbalancer_num_resolutions',
+    help: 'Resolutions of the backend list by a loadbalancing exporter\'s resolver, by whether they succeeded.',
+    labelNames: ['resolver', 'success'],
+    registers: [this.registry],
+  });
+  readonly loadBalancerBackends = new Gauge({
+    name: 'otelcol_loadbalancer_num_backends',
+    help: 'Backends on a loadbalancing exporter\'s hash ring.',
+    labelNames: ['resolver'],
+    registers: [this.registry],
+  });
+  readonly loadBalancerBackendUpdates = new Counter({
+    name: 'otelcol_loadbalancer_num_backend_updates',
+    help: 'Changes of a loadbalancing exporter\'s backend list (ring membership changes).',
+    labelNames: ['resolver'],
+    registers: [this.registry],
+  });
+  readonly loadBalancerBackendOutcome = new Counter({
+    name: 'otelcol_loadbalancer_backend_outcome',
+    help: 'Export requests to each backend of a loadbalancing exporter, by whether they succeeded.',
+    labelNames: ['endpoint', 'success'],
+    registers: [this.registry],
+  });
+  readonly loadBalancerBackendLatency = new Histogram({
+    name: 'otelcol_loadbalancer_backend_latency',
+    help: 'Duration of export requests to each backend of a loadbalancing exporter, in milliseconds.',
+    labelNames: ['endpoint'],
+    buckets: [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000],
+    registers: [this.registry],
+  });
+  readonly loadBalancerBackendPoints = new Counter({
+    name: 'tributary_loadbalancer_backend_metric_points_total',
+    help: 'Data points a loadbalancing exporter delivered to (sent) or gave up on for (failed) each backend.',
+    labelNames: ['exporter', 'endpoint', 'outcome'],
+    registers: [this.registry],
+  });
+
   readonly processorStreams = new Gauge({
     name: 'tributary_processor_streams',
     help: 'Streams a stateful processor holds state for (deltatocumulative, cumulativetodelta, cardinality_guard).',

@@ -32,7 +32,7 @@ export async function tempDir(prefix = 'tributary-test-'): Promise<string> {
  * Starts the built gateway with `configYaml` (undefined: no --config, so the
  * embedded default, usually with --set overrides in `args`).
  */
-export async function startGateway(configYaml: string | undefined, opts: { readyUrl?: string; env?: Record<string, string>; dir?: string; args?: string[] } = {}): Promise<GatewayProcess> {
+export async function startGateway(configYaml: string | undefined, opts: { readyUrl?: string; env?: Record<string, string>; dir?: string; args?: string[]; readyTimeoutMs?: number } = {}): Promise<GatewayProcess> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does this)`);
   const dir = opts.dir ?? (await tempDir());
   const cfgArgs: string[] = [];
@@ -69,7 +69,7 @@ export async function startGateway(configYaml: string | undefined, opts: { ready
   const ready = waitUntil(async () => {
     if (opts.readyUrl !== undefined) return (await fetch(opts.readyUrl)).ok;
     return out.includes('"gateway running"');
-  }, 'the gateway to be ready', 20_000).then(() => 'ready' as const);
+  }, 'the gateway to be ready', opts.readyTimeoutMs ?? 20_000).then(() => 'ready' as const);
   let outcome: 'ready' | 'exited';
   try {
     outcome = await Promise.race([ready, exited.then(() => 'exited' as const)]);

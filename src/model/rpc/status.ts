@@ -1,4 +1,5 @@
 import { ProtoWriter } from '../proto/writer.js';
+import { ProtoReader } from '../proto/reader.js';
 
 /**
  * google.rpc.Status and the error details OTLP uses (google/rpc/status.proto,
@@ -75,4 +76,85 @@ export function encodeExportResponse(rejected: number, message: string): Buffer 
 export function exportResponseJson(rejected: number, message: string): Record<string, unknown> {
   if (rejected === 0 && message === '') return {};
   return { partialSuccess: { rejectedDataPoints: String(rejected), errorMessage: message } };
+}
+
+/**
+ * The retry delay a google.rpc.Status asks for (its RetryInfo detail), or
+ * undefined when it has none or cannot be read: a client reading a
+ * server's error never fails on it.
+ */
+export function decodeRetryDelayMs(status: Buffer): number | undefined {
+  try {
+    const r = new ProtoReader(status, 'google.rpc.Status');
+    const end = status.length;
+    while (r.pos < end) {
+      const t = r.uint32();
+      if (t !== 26 /* 3:LEN details */) {
+        r.skip(t, end);
+        continue;
+      }
+      const anyEnd = r.lenEnd(end);
+      let type = '';
+      let value: Buffer | undefined;
+      while (r.pos < anyEnd) {
+        const at = r.uint32();
+        if (at === 10) type = r.string(anyEnd);
+        else if (at === 18) value = Buffer.from(r.bytes(anyEnd));
+        else r.skip(at, anyEnd);
+      }
+      if (type === RETRY_INFO_TYPE && value !== undefined) return retryInfoMs(value);
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+function retryInfoMs(b: Buffer): number | undefined {
+  const r = new ProtoReader(b, 'google.rpc.RetryInfo');
+  let ms: number | undefined;
+  while (r.pos < b.length) {
+    const t = r.uint32();
+    if (t !== 10) {
+      r.skip(t, b.length);
+      continue;
+    }
+    const dEnd = r.lenEnd(b.length);
+    let seconds = 0;
+    let nanos = 0;
+    while (r.pos < dEnd) {
+      const dt = r.uint32();
+      if (dt === 8) seconds = r.uint32();
+      else if (dt === 16) nanos = r.uint32();
+      else r.skip(dt, dEnd);
+    }
+    ms = seconds * 1000 + Math.round(nanos / 1e6);
+  }
+  return ms;
+}
+
+/** ExportMetricsServiceResponse's partial_success.rejected_data_points and error_message (0 and '' when absent or unreadable). */
+export function decodeExportResponse(b: Buffer): { rejected: number; message: string } {
+  let rejected = 0;
+  let message = '';
+  try {
+    const r = new ProtoReader(b, 'ExportMetricsServiceResponse');
+    while (r.pos < b.length) {
+      const t = r.uint32();
+      if (t !== 10) {
+        r.skip(t, b.length);
+        continue;
+      }
+      const pEnd = r.lenEnd(b.length);
+      while (r.pos < pEnd) {
+        const pt = r.uint32();
+        if (pt === 8) rejected = r.uint32();
+        else if (pt === 18) message = r.string(pEnd);
+        else r.skip(pt, pEnd);
+      }
+    }
+  } catch {
+    return { rejected, message };
+  }
+  return { rejected, message };
 }
