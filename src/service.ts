@@ -135,7 +135,7 @@ export class Service implements Host {
       if (otlp !== undefined && r.periodic !== undefined) {
         const resource = selfResource(this.config.service.telemetry.resource);
         this.push = new OtlpPush(
-          { endpoint: otlp.endpoint, insecure: otlp.insecure, headers: otlp.headers, intervalMs: r.periodic.interval, timeoutMs: r.periodic.timeout, resource },
+          { protocol: otlp.protocol, endpoint: otlp.endpoint, insecure: otlp.insecure, headers: otlp.headers, intervalMs: r.periodic.interval, timeoutMs: r.periodic.timeout, resource },
           this.metrics,
           this.logger,
         );

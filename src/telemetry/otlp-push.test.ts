@@ -50,3 +50,44 @@ describe('self-metrics pushed over OTLP', () => {
     expect(grpcUrl('http://127.0.0.1:4317', false)).toBe('http://127.0.0.1:4317');
   });
 });
+
+describe('OTLP/HTTP readers (protocol: http/protobuf)', () => {
+  it('post to <base>/v1/metrics when the endpoint has no path, else to the endpoint as given', async () => {
+    const { httpMetricsUrl } = await import('./otlp-push.js');
+    expect(httpMetricsUrl('localhost:4318', true)).toBe('http://localhost:4318/v1/metrics');
+    expect(httpMetricsUrl('https://gw.example:4318', true)).toBe('https://gw.example:4318/v1/metrics');
+    expect(httpMetricsUrl('http://127.0.0.1:4318/custom/metrics', true)).toBe('http://127.0.0.1:4318/custom/metrics');
+  });
+
+  it('push protobuf over HTTP, not gRPC, to an OTLP/HTTP endpoint', async () => {
+    const { createServer } = await import('node:http');
+    const { OtlpPush } = await import('./otlp-push.js');
+    const { createLogger } = await import('./logger.js');
+    const seen: { url?: string; type?: string; bytes: number }[] = [];
+    const server = createServer((req, res) => {
+      let n = 0;
+      req.on('data', (d: Buffer) => (n += d.length));
+      req.on('end', () => {
+        seen.push({ url: req.url, type: req.headers['content-type'], bytes: n });
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const m = new SelfMetrics({ processMetrics: false });
+      m.receiverAccepted.inc({ receiver: 'otlp', transport: 'http' }, 7);
+      const push = new OtlpPush(
+        { protocol: 'http/protobuf', endpoint: `127.0.0.1:${port}`, insecure: true, headers: {}, intervalMs: 60_000, timeoutMs: 5_000, resource: { 'service.name': 'tributary' } },
+        m,
+        createLogger({ level: 'error' }),
+      );
+      await push.stop(); // pushes once, then shuts down
+      expect(seen.length).toBe(1);
+      expect(seen[0]).toMatchObject({ url: '/v1/metrics', type: 'application/x-protobuf' });
+      expect(seen[0].bytes).toBeGreaterThan(0);
+    } finally {
+      server.close();
+    }
+  });
+});

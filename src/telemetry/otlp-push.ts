@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { OTLPMetricExporter as GrpcExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { OTLPMetricExporter as HttpProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { Logger } from './logger.js';
@@ -13,6 +14,8 @@ import type { SelfMetrics } from './self-metrics.js';
  * through its own pipelines (for example to AMP).
  */
 export interface OtlpPushOptions {
+  /** The Collector's reader protocols: OTLP/gRPC, or OTLP/HTTP with protobuf bodies. */
+  readonly protocol: 'grpc' | 'http/protobuf';
   readonly endpoint: string;
   /** For an endpoint without a scheme: plain text (true) or TLS. */
   readonly insecure: boolean;
@@ -49,6 +52,16 @@ export function grpcUrl(endpoint: string, insecure: boolean): string {
   return `${insecure ? 'http' : 'https'}://${endpoint}`;
 }
 
+/**
+ * For http/protobuf, an endpoint without a path is the OTLP/HTTP base, as
+ * in the Collector's readers: metrics go to `<base>/v1/metrics`.
+ */
+export function httpMetricsUrl(endpoint: string, insecure: boolean): string {
+  const url = new URL(grpcUrl(endpoint, insecure));
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/v1/metrics';
+  return url.toString();
+}
+
 export class OtlpPush {
   private timer: NodeJS.Timeout | undefined;
   private readonly exporter: PushMetricExporter;
@@ -60,7 +73,10 @@ export class OtlpPush {
     private readonly metrics: SelfMetrics,
     private readonly logger: Logger,
   ) {
-    this.exporter = new GrpcExporter({ url: grpcUrl(o.endpoint, o.insecure), headers: { ...o.headers }, timeoutMillis: o.timeoutMs });
+    this.exporter =
+      o.protocol === 'grpc'
+        ? new GrpcExporter({ url: grpcUrl(o.endpoint, o.insecure), headers: { ...o.headers }, timeoutMillis: o.timeoutMs })
+        : new HttpProtoExporter({ url: httpMetricsUrl(o.endpoint, o.insecure), headers: { ...o.headers }, timeoutMillis: o.timeoutMs });
   }
 
   start(): void {
