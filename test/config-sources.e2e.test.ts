@@ -30,7 +30,7 @@ function runCli(args: string[], env: Record<string, string>): Promise<CliResult>
     let err = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const t = setTimeout(() => p.pid !== undefined && process.kill(p.pid, 'SIGKILL'), 60_000);
+    const t = setTimeout(() => p.pid !== undefined && process.kill(p.pid, 'SIGKILL'), 120_000);
     p.on('exit', (code) => {
       clearTimeout(t);
       resolve({ code, out, err });
@@ -79,7 +79,7 @@ describe('--config from SSM Parameter Store and S3', () => {
     } finally {
       expect(await gw.stop()).toBe(0);
     }
-  });
+  }, 240_000);
 
   it('merges an S3 object and an SSM parameter in order, later over earlier', async () => {
     const [first, second] = await freePorts(2);
@@ -97,7 +97,7 @@ describe('--config from SSM Parameter Store and S3', () => {
     } finally {
       expect(await gw.stop()).toBe(0);
     }
-  });
+  }, 240_000);
 
   it('validate reads ssm: and s3:// too, and reports what is wrong in them', async () => {
     await ssm().send(new PutParameterCommand({ Name: '/tributary/valid', Type: 'String', Value: gatewayYaml(0), Overwrite: true }));
@@ -110,7 +110,7 @@ describe('--config from SSM Parameter Store and S3', () => {
     const bad = await runCli(['validate', '--config', 'ssm:/tributary/valid', '--config', 'ssm:/tributary/invalid'], env);
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/processors::batch::timeout: must be a duration/);
-  });
+  }, 240_000);
 
   it('a missing parameter, bucket or key, or a wrong key, is a clear error and a non-zero exit', async () => {
     const missing = await runCli(['--config', 'ssm:/tributary/nope'], env);
@@ -132,7 +132,7 @@ describe('--config from SSM Parameter Store and S3', () => {
     const wrongSecret = await runCli(['validate', '--config', 'ssm:/tributary/valid'], { ...env, AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
     expect(wrongSecret.code).toBe(1);
     expect(wrongSecret.err).toMatch(/--config ssm:\/tributary\/valid: access denied \(/);
-  });
+  }, 240_000);
 });
 
 describe('--config from HTTPS', () => {
@@ -172,7 +172,7 @@ describe('--config from HTTPS', () => {
     } finally {
       expect(await gw.stop()).toBe(0);
     }
-  });
+  }, 240_000);
 
   it('names TLS errors, HTTP statuses, timeouts and refused plain HTTP', async () => {
     const untrusted = await runCli(['validate', '--config', `${base}/gateway.yaml`], {});
@@ -193,7 +193,7 @@ describe('--config from HTTPS', () => {
     const plain = await runCli(['validate', '--config', 'http://config.example.com/gateway.yaml'], {});
     expect(plain.code).toBe(1);
     expect(plain.err).toContain('plain http:// is accepted only for loopback hosts');
-  });
+  }, 240_000);
 
   it('accepts plain http:// from a loopback host', async () => {
     const { createServer: createHttp } = await import('node:http');
@@ -206,6 +206,6 @@ describe('--config from HTTPS', () => {
     } finally {
       plain.close();
     }
-  });
+  }, 240_000);
 });
 

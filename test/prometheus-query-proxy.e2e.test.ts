@@ -63,7 +63,7 @@ describe('prometheus_query_proxy in front of a SigV4-checked Prometheus', () => 
     const [proxyPort] = await freePorts(1);
     gw = await startGateway(gatewayYaml(proxyPort, aws.verifierUrl), { env: awsEnv(KEY.secretAccessKey) });
     proxy = `http://127.0.0.1:${proxyPort}`;
-  });
+  }, 300_000);
   afterAll(async () => {
     await gw?.stop();
     await aws?.stop();
@@ -175,5 +175,5 @@ describe('prometheus_query_proxy in front of a SigV4-checked Prometheus', () => 
     } finally {
       await wrong.stop();
     }
-  });
+  }, 120_000);
 });

@@ -18,7 +18,8 @@ export function s3Source(env: SourceEnv): ConfigSource {
       const [, bucket, key] = m;
       const timeoutMs = sourceTimeoutMs(env);
       const settings = awsSourceSettings(env, 'S3', timeoutMs);
-      const client = new S3Client({ ...settings, forcePathStyle: settings.endpoint !== undefined });
+      // followRegionRedirects: a bucket in another region than AWS_REGION is still read (S3 answers 301 with its region).
+      const client = new S3Client({ ...settings, forcePathStyle: settings.endpoint !== undefined, followRegionRedirects: true });
       try {
         const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: AbortSignal.timeout(timeoutMs) });
         if (out.ContentLength !== undefined && out.ContentLength > MAX_CONFIG_BYTES) {
