@@ -9,6 +9,7 @@ import { prometheusExporterFactory } from './exporters/prometheus/factory.js';
 import { prwExporterFactory } from './exporters/prometheusremotewrite/factory.js';
 import { fileStorageFactory } from './extensions/file_storage/factory.js';
 import { healthCheckFactory } from './extensions/health_check/factory.js';
+import { queryProxyFactory } from './extensions/prometheus_query_proxy/factory.js';
 import { basicAuthFactory } from './extensions/basicauth/factory.js';
 import { bearerTokenAuthFactory } from './extensions/bearertokenauth/factory.js';
 import { mtlsAuthFactory } from './extensions/mtlsauth/factory.js';
@@ -57,6 +58,7 @@ export const BUILTIN_FACTORIES: readonly Factory[] = [
   bearerTokenAuthFactory,
   basicAuthFactory,
   mtlsAuthFactory,
+  queryProxyFactory,
 ] as Factory[];
 
 export function builtinRegistry(): Registry {

@@ -4,7 +4,7 @@ import { builtinRegistry } from './components.js';
 import { ConfigError } from './config/config-error.js';
 import { type GatewayConfig, buildGatewayConfig } from './config/gateway-config.js';
 import { loadConfig } from './config/load.js';
-import type { ConfigSource } from './config/sources.js';
+import type { ConfigSource } from './config/sources/index.js';
 import { defaultConfigYaml } from './default-config.js';
 import { TributaryError } from './errors/tributary-error.js';
 import { Service } from './service.js';
@@ -20,8 +20,9 @@ const USAGE = `Usage:
   tributary validate --config <uri>...     check a configuration and exit (0 valid, 1 invalid)
   tributary components                     list the component types this build has
 
-A --config <uri> is a file path, file:<path>, yaml:<inline YAML> or env:<VAR>;
-several are merged in order. --set <path>=<value> (repeatable) sets one value on
+A --config <uri> is a file path, file:<path>, yaml:<inline YAML>, env:<VAR>,
+ssm:<parameter-name>, s3://<bucket>/<key> or https://<url>; several are
+merged in order. --set <path>=<value> (repeatable) sets one value on
 top, with :: between keys, as the Collector does:
   --set processors::batch::timeout=2s`;
 

@@ -2,11 +2,11 @@ import { YAMLParseError, parse } from 'yaml';
 import { ConfigError, ConfigSourceError } from './config-error.js';
 import { expandEnv } from './expand.js';
 import { mergeConfigs } from './merge.js';
-import { type ConfigSource, envSource, fileSource, yamlSource } from './sources.js';
+import { type ConfigSource, builtinSources } from './sources/index.js';
 
 export interface LoadOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Extra sources tried before the built-in ones (ssm:, s3://, https://). */
+  /** Extra sources tried before the built-in ones (tests). */
   readonly sources?: readonly ConfigSource[];
 }
 
@@ -18,7 +18,7 @@ export interface LoadedConfig {
 
 /** Reads every --config value, parses YAML, expands environment references, merges in order. */
 export async function loadConfig(uris: readonly string[], opts: LoadOptions): Promise<LoadedConfig> {
-  const sources = [...(opts.sources ?? []), yamlSource, envSource(opts.env), fileSource];
+  const sources = [...(opts.sources ?? []), ...builtinSources(opts.env)];
   const warnings: string[] = [];
   const docs: unknown[] = [];
   const problems: string[] = [];

@@ -1,23 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigSourceError } from './config-error.js';
+import { ConfigSourceError } from '../config-error.js';
+import type { ConfigSource, SourceEnv } from './source.js';
 
-/**
- * Where `--config` values come from, as Collector config providers: a file
- * path (or `file:path`), inline `yaml:...`, and `env:VAR` holding YAML.
- * Other schemes (ssm:, s3://, https://) register further sources.
- */
-export interface ConfigSource {
-  /** Returns true if this source reads the given --config value. */
-  handles(uri: string): boolean;
-  read(uri: string): Promise<string>;
-}
+/** The local sources: a file path (or `file:path`), inline `yaml:...`, and `env:VAR` holding YAML. */
 
 export const yamlSource: ConfigSource = {
   handles: (uri) => uri.startsWith('yaml:'),
   read: async (uri) => uri.slice('yaml:'.length),
 };
 
-export function envSource(env: Readonly<Record<string, string | undefined>>): ConfigSource {
+export function envSource(env: SourceEnv): ConfigSource {
   return {
     handles: (uri) => /^env:[A-Za-z_][A-Za-z0-9_]*$/.test(uri),
     read: async (uri) => {
