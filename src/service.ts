@@ -131,7 +131,7 @@ export class Service implements Host {
     return out;
   }
 
-  /** The telemetry server, where pages such as the status page add routes. */
+  /** The telemetry server (/metrics, and the status page at /status); undefined when telemetry is off. */
   telemetry(): TelemetryServer | undefined {
     return this.telemetryServer;
   }

@@ -62,11 +62,11 @@ describe('status page HTML', () => {
   });
 
   it('shows the figures in cells tools can find', () => {
-    expect(html).toContain('<td data-field="accepted" class="num">1500</td>');
-    expect(html).toContain('<td data-field="accepted_rate" class="num">12.35</td>');
-    expect(html).toContain('<td data-field="refused_rate" class="num">—</td>');
-    expect(html).toContain('<td data-field="queue_capacity" class="num">1000</td>');
-    expect(html).toContain('<td data-field="retries" class="num">4</td>');
+    expect(html).toContain('<span data-field="accepted">1500</span>');
+    expect(html).toContain('<span data-field="accepted_rate">12.35</span>/s');
+    expect(html).toContain('<span data-field="refused_rate">—</span></small>');
+    expect(html).toContain('<span data-field="queue_size">2</span> / <span data-field="queue_capacity">1000</span>');
+    expect(html).toContain('<span data-field="retries">4</span>');
     expect(html).toContain('class="state state-failed">failed</td>');
     expect(html).toContain('<dd data-field="uptime" data-seconds="93784">1d 2h 3m 4s</dd>');
     expect(html).toContain('Tributary 1.2.3');

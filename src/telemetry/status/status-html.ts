@@ -66,18 +66,31 @@ function lastError(c: ComponentStatus): string {
   return `<td data-field="last_error" class="err-${h(e.level)}">${time(e.at)} ${h(e.message)}</td>`;
 }
 
+/** The columns of a kind's table besides the counters: processors have no endpoints, extensions no pipelines. */
+function hasColumn(kind: Kind, column: 'pipelines' | 'endpoints'): boolean {
+  return column === 'pipelines' ? kind !== 'extension' : kind !== 'processor';
+}
+
+/** A counter's total with its rate below it; both carry data-field so tools need not parse the layout. */
+function counterCell(c: ComponentStatus, f: string): string {
+  const rate = c.rates[f] ?? null;
+  return `<td class="num"><span data-field="${h(f)}">${formatCount(c.totals[f] ?? 0)}</span><br><small class="rate"><span data-field="${h(f)}_rate">${formatRate(rate)}</span>${rate === null ? '' : '/s'}</small></td>`;
+}
+
 function componentTable(kind: Kind, list: readonly ComponentStatus[]): string {
   if (list.length === 0) return '';
   const fields = FIELDS[kind];
   const queue = kind === 'exporter';
+  const pipelinesColumn = hasColumn(kind, 'pipelines');
+  const endpointsColumn = hasColumn(kind, 'endpoints');
   const head = [
     'id',
     'type',
     'state',
-    kind === 'processor' ? 'pipeline' : 'pipelines',
-    'endpoints',
-    ...fields.flatMap((f) => [f, `${f}/s`]),
-    ...(queue ? ['queue', 'capacity'] : []),
+    ...(pipelinesColumn ? [kind === 'processor' ? 'pipeline' : 'pipelines'] : []),
+    ...(endpointsColumn ? ['endpoints'] : []),
+    ...fields,
+    ...(queue ? ['queue / capacity'] : []),
     'last error',
   ];
   const rows = list.map((c) => {
@@ -85,23 +98,22 @@ function componentTable(kind: Kind, list: readonly ComponentStatus[]): string {
       `<td data-field="id">${h(c.id)}</td>`,
       `<td data-field="type">${h(c.type)}</td>`,
       `<td data-field="state" class="state state-${h(c.state)}">${h(c.state)}</td>`,
-      `<td data-field="pipelines">${h(c.pipelines.join(', '))}</td>`,
-      `<td data-field="endpoints">${c.endpoints.map((e) => h(e)).join('<br>')}</td>`,
-      ...fields.flatMap((f) => [
-        `<td data-field="${h(f)}" class="num">${formatCount(c.totals[f] ?? 0)}</td>`,
-        `<td data-field="${h(f)}_rate" class="num">${formatRate(c.rates[f] ?? null)}</td>`,
-      ]),
+      ...(pipelinesColumn ? [`<td data-field="pipelines">${h(c.pipelines.join(', '))}</td>`] : []),
+      ...(endpointsColumn ? [`<td data-field="endpoints">${c.endpoints.map((e) => h(e)).join('<br>')}</td>`] : []),
+      ...fields.map((f) => counterCell(c, f)),
       ...(queue
         ? [
-            `<td data-field="queue_size" class="num">${c.queue === undefined ? '—' : formatCount(c.queue.size)}</td>`,
-            `<td data-field="queue_capacity" class="num">${c.queue === undefined ? '—' : formatCount(c.queue.capacity)}</td>`,
+            c.queue === undefined
+              ? '<td class="num none">no queue</td>'
+              : `<td class="num"><span data-field="queue_size">${formatCount(c.queue.size)}</span> / <span data-field="queue_capacity">${formatCount(c.queue.capacity)}</span></td>`,
           ]
         : []),
       lastError(c),
     ];
     return `<tr id="${h(anchor(c.key))}" data-component="${h(c.key)}">${cells.join('')}</tr>`;
   });
-  return `<section id="${kind}s"><h2>${TITLES[kind]}</h2><table><thead><tr>${head.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+  const note = fields.length > 0 ? '<p class="note">Data points since start; below each, the rate per second over the rate window.</p>' : '';
+  return `<section id="${kind}s"><h2>${TITLES[kind]}</h2>${note}<table><thead><tr>${head.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }
 
 function errors(s: StatusSnapshot): string {
@@ -121,7 +133,8 @@ body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1d232b;background:#f
 h1{font-size:1.5em;margin:0 0 .3em}h2{font-size:1.15em;margin:1.4em 0 .4em}
 dl.summary{display:grid;grid-template-columns:max-content auto;gap:.15em 1em;margin:0}dt{color:#5b6573}dd{margin:0}
 table{border-collapse:collapse;background:#fff}th,td{border:1px solid #d6dbe1;padding:.25em .55em;text-align:left;vertical-align:top}
-th{background:#eef1f4;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#eef1f4;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.rate{color:#5b6573}
+td[data-field=last_error]{max-width:32em;overflow-wrap:anywhere}.note{color:#5b6573;margin:.2em 0 .5em}
 .state-running{color:#0b6e2f;font-weight:600}.state-starting,.state-stopping,.state-draining{color:#8a5a00}.state-failed{color:#b3261e;font-weight:600}.state-stopped,.state-created{color:#5b6573}
 .err-error,.err-fatal{color:#b3261e}.err-warn{color:#8a5a00}.none{color:#5b6573}
 pre{background:#fff;border:1px solid #d6dbe1;padding:.6em;overflow:auto}ul.pipelines{padding-left:1.2em}.arrow{color:#5b6573}
