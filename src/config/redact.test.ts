@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { configProblems } from '../test-kit/config.js';
 import { REDACTED, isSecretKey, redactConfig, redactUrls } from './redact.js';
 
 describe('isSecretKey', () => {
@@ -105,5 +106,22 @@ describe('redactConfig', () => {
     );
     expect(out).toEqual({ m: { a: 1 }, s: ['x'], re: '/ab+/i', big: '10', bytes: '<12 bytes>', cyclic: { name: 'c', self: '…' }, long: [0, 1, 2, '… 2 more'] });
     expect(JSON.parse(JSON.stringify(out))).toEqual(out);
+  });
+});
+
+describe('config errors', () => {
+  it('never echo a value under a secret key, and still echo other values', async () => {
+    const problems = await configProblems(`
+receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
+exporters:
+  prometheusremotewrite:
+    endpoint: http://127.0.0.1:9/write
+    headers: {Authorization: [hunter2-secret], X-Scope-OrgID: [tenant-x]}
+service: {pipelines: {metrics: {receivers: [otlp], exporters: [prometheusremotewrite]}}}`);
+    const auth = problems.find((p) => p.includes('headers::Authorization'));
+    const org = problems.find((p) => p.includes('headers::X-Scope-OrgID'));
+    expect(auth).toBeDefined();
+    expect(auth).not.toContain('hunter2');
+    expect(org).toContain('tenant-x');
   });
 });
