@@ -1,11 +1,15 @@
 import { type Extension, type Host, type IntakeGate, type Phase, isIntakeGate } from './component/component.js';
 import type { TributaryError } from './errors/tributary-error.js';
 import type { GatewayConfig } from './config/gateway-config.js';
-import { type Graph, type Node, buildGraph, shutdownAll, startAll, startOrder } from './pipeline/graph.js';
+import { type Graph, type Node, type NodeState, buildGraph, shutdownAll, startAll, startOrder } from './pipeline/graph.js';
+import { ErrorLog } from './telemetry/error-log.js';
 import { type Logger, createLogger } from './telemetry/logger.js';
 import { OtlpPush, selfResource } from './telemetry/otlp-push.js';
 import { SelfMetrics } from './telemetry/self-metrics.js';
+import { STATUS_PATH, registerStatusPage } from './telemetry/status/status-page.js';
+import { StatusModel } from './telemetry/status/status-model.js';
 import { TelemetryServer } from './telemetry/telemetry-server.js';
+import { VERSION } from './version.js';
 
 /**
  * A running gateway: the graph built from a config, its own telemetry, and
@@ -27,6 +31,12 @@ export class Service implements Host {
   /** Per receiver, the intake gates of the pipelines it feeds. */
   private readonly gates = new Map<string, IntakeGate[]>();
   private stopping: Promise<void> | undefined;
+  /** Each component's recent warnings and errors, and its lifecycle state, for the status page. */
+  private readonly errors = new ErrorLog();
+  private readonly states = new Map<string, NodeState>();
+  private readonly onState = (key: string, state: NodeState): void => void this.states.set(key, state);
+  private status: StatusModel | undefined;
+  private startedAt = Date.now();
 
   constructor(
     readonly config: GatewayConfig,
@@ -57,8 +67,10 @@ export class Service implements Host {
 
   /** Builds and starts everything; on failure, what started is shut down and the error rethrown. */
   async start(): Promise<void> {
-    const graph = buildGraph(this.config, { logger: this.logger, metrics: this.metrics });
+    this.startedAt = Date.now();
+    const graph = buildGraph(this.config, { logger: this.logger, metrics: this.metrics, errors: this.errors });
     this.graph = graph;
+    for (const n of startOrder(graph)) this.states.set(n.key, 'created');
     for (const n of graph.extensions) this.extensionsById.set(n.id, n.component);
     for (const n of graph.processors) {
       if (!isIntakeGate(n.component)) continue;
@@ -70,7 +82,7 @@ export class Service implements Host {
     }
     await this.startTelemetry();
     try {
-      await startAll(startOrder(graph), this, this.logger);
+      await startAll(startOrder(graph), this, this.logger, this.onState);
     } catch (err) {
       await this.stopTelemetry();
       this.currentPhase = 'stopped';
@@ -96,7 +108,7 @@ export class Service implements Host {
         const timedOut = new Promise<'timeout'>((resolve) => {
           timer = setTimeout(() => resolve('timeout'), deadlineMs);
         });
-        const result = await Promise.race([shutdownAll(order, this.logger).then(() => 'done' as const), timedOut]);
+        const result = await Promise.race([shutdownAll(order, this.logger, this.onState).then(() => 'done' as const), timedOut]);
         clearTimeout(timer);
         if (result === 'timeout') this.logger.error({ deadline_ms: deadlineMs }, 'shutdown deadline passed before draining finished; data still held in memory is lost');
       }
@@ -119,7 +131,7 @@ export class Service implements Host {
     return out;
   }
 
-  /** The telemetry server, where pages such as the status page add routes. */
+  /** The telemetry server (/metrics, and the status page at /status); undefined when telemetry is off. */
   telemetry(): TelemetryServer | undefined {
     return this.telemetryServer;
   }
@@ -142,11 +154,27 @@ export class Service implements Host {
       }
     }
     this.telemetryServer = new TelemetryServer(endpoint, this.metrics);
+    if (this.graph !== undefined) {
+      this.status = new StatusModel({
+        graph: this.graph,
+        config: this.config,
+        metrics: this.metrics,
+        errors: this.errors,
+        version: VERSION,
+        startedAt: this.startedAt,
+        phase: () => this.currentPhase,
+        state: (key) => this.states.get(key) ?? 'created',
+        endpoints: () => this.endpoints(),
+      });
+      registerStatusPage(this.telemetryServer.app, this.status);
+    }
     await this.telemetryServer.listen();
+    this.status?.start();
     this.push?.start();
   }
 
   private async stopTelemetry(): Promise<void> {
+    this.status?.stop();
     await this.push?.stop().catch(() => undefined);
     await this.telemetryServer?.close();
   }
@@ -162,7 +190,7 @@ export class Service implements Host {
     }
     const other: Record<string, readonly string[]> = {};
     for (const [k, v] of Object.entries(eps)) if (!k.startsWith('receiver/')) other[k] = v;
-    const telemetry = this.telemetryServer === undefined ? [] : [this.telemetryServer.url];
+    const telemetry = this.telemetryServer === undefined ? [] : [this.telemetryServer.url, `${this.telemetryServer.baseUrl}${STATUS_PATH}`];
     this.logger.info({ endpoints: { ...other, ...(telemetry.length ? { telemetry } : {}) } }, 'gateway running');
   }
 }

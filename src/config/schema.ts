@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSecretKey } from './redact.js';
 
 /**
  * Building blocks for component config schemas. Every schema built from them
@@ -128,10 +129,7 @@ export function stringList() {
   return z.array(z.string({ error: 'must be a string' }), { error: 'must be a list of strings' }).default([]);
 }
 
-/** Keys whose values are never echoed in errors (secret_access_key, password, token, ...). */
-const SECRET_KEY = /secret|password|passwd|token|private_key/i;
-
-/** Renders zod issues as `a::b::c: message (got value)` lines, looking values up in `input`. */
+/** Renders zod issues as `a::b::c: message (got value)` lines, looking values up in `input`; values under secret keys (redact.ts) are never echoed. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly (string | number)[], input: unknown): string[] {
   return issues.map((iss) => {
     const path = [...prefix, ...iss.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
@@ -139,7 +137,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readon
     if (iss.code === 'invalid_type' && message.startsWith('Invalid input')) message = `must be a ${iss.expected}`;
     if (iss.code === 'invalid_union') message = message.startsWith('Invalid input') ? 'is not one of the accepted forms' : message;
     const at = lookup(input, iss.path);
-    const hidden = iss.code === 'unrecognized_keys' || at === undefined || iss.path.some((p) => typeof p === 'string' && SECRET_KEY.test(p));
+    const hidden = iss.code === 'unrecognized_keys' || at === undefined || iss.path.some((p) => typeof p === 'string' && isSecretKey(p));
     const got = hidden ? '' : ` (got ${describe(at)})`;
     return `${path.join('::')}: ${message}${got}`;
   });

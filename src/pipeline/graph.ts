@@ -1,5 +1,6 @@
 import type { Component, Consumer, CreateSettings, Exporter, Extension, Host, Kind, Processor, Receiver } from '../component/component.js';
 import type { ComponentConfig, GatewayConfig, PipelineConfig } from '../config/gateway-config.js';
+import { type ErrorLog, recordingLogger } from '../telemetry/error-log.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { counting } from './counting.js';
@@ -31,23 +32,28 @@ export interface Graph {
 export interface GraphDeps {
   readonly logger: Logger;
   readonly metrics: SelfMetrics;
+  /** Where each component's warnings and errors are kept for the status page, by node key. */
+  readonly errors?: ErrorLog;
+}
+
+/** A node's key: `receiver/otlp`, `processor/<pipeline>/batch`, `exporter/file`, `extension/health_check`. */
+export function nodeKey(kind: Kind, id: string, pipeline?: string): string {
+  return kind === 'processor' ? `processor/${pipeline}/${id}` : `${kind}/${id}`;
 }
 
 export function buildGraph(cfg: GatewayConfig, deps: GraphDeps): Graph {
-  const settings = (c: ComponentConfig, pipeline?: string): CreateSettings => ({
-    id: c.id,
-    kind: c.kind,
-    logger: deps.logger.child({ kind: c.kind, id: c.id.toString(), ...(pipeline ? { pipeline } : {}) }),
-    metrics: deps.metrics,
-    pipeline,
-  });
+  const settings = (c: ComponentConfig, pipeline?: string): CreateSettings => {
+    const logger = deps.logger.child({ kind: c.kind, id: c.id.toString(), ...(pipeline ? { pipeline } : {}) });
+    const key = nodeKey(c.kind, c.id.toString(), pipeline);
+    return { id: c.id, kind: c.kind, logger: deps.errors === undefined ? logger : recordingLogger(logger, deps.errors, key), metrics: deps.metrics, pipeline };
+  };
   const m = deps.metrics;
 
   const extensions: Node[] = cfg.service.extensions.map((id) => {
     const c = cfg.components.extension.get(id)!;
     if (c.factory.kind !== 'extension') throw new Error(`internal: ${id} is not an extension`);
     const component: Extension = c.factory.create(settings(c), c.config);
-    return { key: `extension/${id}`, kind: 'extension', id, component };
+    return { key: nodeKey('extension', id), kind: 'extension', id, component };
   });
 
   const exporterInstances = new Map<string, Exporter>();
@@ -59,7 +65,7 @@ export function buildGraph(cfg: GatewayConfig, deps: GraphDeps): Graph {
       if (c.factory.kind !== 'exporter') throw new Error(`internal: ${id} is not an exporter`);
       const component = c.factory.create(settings(c), c.config);
       exporterInstances.set(id, component);
-      exporters.push({ key: `exporter/${id}`, kind: 'exporter', id, component });
+      exporters.push({ key: nodeKey('exporter', id), kind: 'exporter', id, component });
     }
   }
 
@@ -82,7 +88,7 @@ export function buildGraph(cfg: GatewayConfig, deps: GraphDeps): Graph {
       const counted = counting(proc, (n) => m.processorIncoming.inc(labels, n), undefined, refused(`processor/${id}`));
       // A pipeline mutates if any of its processors does (the Collector's capabilities rule).
       next = { mutates, consume: counted.consume };
-      chain.unshift({ key: `processor/${p.name}/${id}`, kind: 'processor', id, pipeline: p.name, component: proc });
+      chain.unshift({ key: nodeKey('processor', id, p.name), kind: 'processor', id, pipeline: p.name, component: proc });
     }
     processors.push(...chain);
     entries.set(p.name, next);
@@ -101,7 +107,7 @@ export function buildGraph(cfg: GatewayConfig, deps: GraphDeps): Graph {
       (n, _retryable, ctx) => m.receiverRefused.inc({ receiver: id, transport: ctx.transport }, n),
     );
     const component: Receiver = c.factory.create(settings(c), c.config, consumer);
-    receivers.push({ key: `receiver/${id}`, kind: 'receiver', id, component });
+    receivers.push({ key: nodeKey('receiver', id), kind: 'receiver', id, component });
   }
 
   return { extensions, exporters, processors, receivers, pipelines: cfg.pipelines };
@@ -112,32 +118,44 @@ export function startOrder(g: Graph): Node[] {
   return [...g.extensions, ...g.exporters, ...[...g.processors].reverse(), ...g.receivers];
 }
 
+/** Where a node is in its lifecycle, as the status page shows it. */
+export type NodeState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/** Told of every state change of a node, by its key. */
+export type StateListener = (key: string, state: NodeState) => void;
+
 /**
  * Starts nodes in order; if one fails, shuts down the ones already started
  * (in reverse) and rethrows.
  */
-export async function startAll(nodes: readonly Node[], host: Host, logger: Logger): Promise<void> {
+export async function startAll(nodes: readonly Node[], host: Host, logger: Logger, onState?: StateListener): Promise<void> {
   const started: Node[] = [];
   for (const n of nodes) {
     try {
+      onState?.(n.key, 'starting');
       await n.component.start(host);
+      onState?.(n.key, 'running');
       started.push(n);
     } catch (err) {
+      onState?.(n.key, 'failed');
       logger.error({ component: n.key, err: (err as Error).message }, 'component failed to start; shutting down what started');
-      await shutdownAll(started.reverse(), logger);
+      await shutdownAll(started.reverse(), logger, onState);
       throw Object.assign(err as Error, { component: n.key });
     }
   }
 }
 
 /** Shuts nodes down in the given order; a failure is logged and the rest still shut down. */
-export async function shutdownAll(nodes: readonly Node[], logger: Logger): Promise<void> {
+export async function shutdownAll(nodes: readonly Node[], logger: Logger, onState?: StateListener): Promise<void> {
   for (const n of nodes) {
     const t0 = Date.now();
     try {
+      onState?.(n.key, 'stopping');
       await n.component.shutdown();
+      onState?.(n.key, 'stopped');
       logger.debug({ component: n.key, ms: Date.now() - t0 }, 'component stopped');
     } catch (err) {
+      onState?.(n.key, 'failed');
       logger.error({ component: n.key, err: (err as Error).message }, 'component failed to shut down cleanly');
     }
   }

@@ -4,7 +4,8 @@ import type { SelfMetrics } from './self-metrics.js';
 
 /**
  * The telemetry port (default localhost:8888): /metrics in the Prometheus
- * text format. Other pages (the status page) register routes on `app`.
+ * text format. Other pages (the status page) register routes on `app`,
+ * before `listen`.
  */
 export class TelemetryServer {
   readonly app: FastifyInstance;
@@ -23,13 +24,19 @@ export class TelemetryServer {
     });
   }
 
+  /** Listens; routes must be added before. Returns the /metrics URL. */
   async listen(): Promise<string> {
-    this.listening = `${await listenOn(this.app, this.endpoint, false)}/metrics`;
-    return this.listening;
+    this.listening = await listenOn(this.app, this.endpoint, false);
+    return this.url;
   }
 
   /** The /metrics URL once listening. */
   get url(): string {
+    return this.listening === '' ? '' : `${this.listening}/metrics`;
+  }
+
+  /** The server's base URL (http://host:port) once listening. */
+  get baseUrl(): string {
     return this.listening;
   }
 
