@@ -12,6 +12,8 @@ command -v vmagent >/dev/null 2>&1 || need+=(victoria-metrics)
 command -v aws >/dev/null 2>&1 || need+=(awscli)
 command -v faketime >/dev/null 2>&1 || need+=(faketime)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ -d /usr/share/fonts/truetype/liberation ] || need+=(fonts-liberation)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null 2>&1; then
