@@ -23,12 +23,12 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force
 COPY --from=build /src/dist ./dist
-COPY deploy/container/config.yaml /etc/tributary/config.yaml
-COPY deploy/container/tokens.yaml deploy/container/cloudwatch-keys.yaml /etc/tributary/push/
+COPY deploy/container/config.yaml deploy/container/putmetricdata.yaml /etc/tributary/
+COPY deploy/container/tokens.yaml /etc/tributary/push/
 # A numeric, non-root user (Kubernetes' runAsNonRoot checks the number).
 # /var/lib/tributary is for file_storage queues; mount a volume there to keep them.
-RUN groupadd --system --gid 10001 tributary \
- && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/tributary --shell /usr/sbin/nologin tributary \
+RUN groupadd --gid 10001 tributary \
+ && useradd --no-log-init --no-create-home --uid 10001 --gid 10001 --home-dir /var/lib/tributary --shell /usr/sbin/nologin tributary \
  && mkdir -p /var/lib/tributary \
  && chown 10001:10001 /var/lib/tributary
 USER 10001:10001
