@@ -171,8 +171,9 @@ export interface ImageConfig {
 }
 
 export async function imageConfig(tag: string): Promise<ImageConfig> {
-  const [img] = JSON.parse(await podman('image', 'inspect', tag)) as { Config: ImageConfig }[];
-  return img.Config;
+  // podman reports the health check beside Config, not in it.
+  const [img] = JSON.parse(await podman('image', 'inspect', tag)) as { Config: ImageConfig; Healthcheck?: ImageConfig['Healthcheck'] }[];
+  return { ...img.Config, Healthcheck: img.Config.Healthcheck ?? img.Healthcheck };
 }
 
 /** A container's files, mounted read-write on the host, and how to let go of them. */
