@@ -142,6 +142,8 @@ export async function ensureBaseImage(log: (s: string) => void = () => undefined
   const changes = ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'];
   if (registry !== '') changes.push(`ENV npm_config_registry=${registry}`);
   if (ca !== '') {
+    // minbase has no ca-certificates, so no /etc/ssl/certs yet.
+    mkdirSync(join(rootfs, 'etc/ssl/certs'), { recursive: true });
     copyFileSync(ca, join(rootfs, 'etc/ssl/certs/build-ca.crt'));
     changes.push('ENV npm_config_cafile=/etc/ssl/certs/build-ca.crt', 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/build-ca.crt');
   }
