@@ -13,6 +13,8 @@ command -v aws >/dev/null 2>&1 || need+=(awscli)
 command -v faketime >/dev/null 2>&1 || need+=(faketime)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v podman >/dev/null 2>&1 || need+=(podman buildah uidmap fuse-overlayfs slirp4netns catatonit)
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 [ -d /usr/share/fonts/truetype/liberation ] || need+=(fonts-liberation)
 
 if [ ${#need[@]} -gt 0 ]; then
@@ -36,6 +38,11 @@ done
 # AWS test peers (test/kit/sigv4-verifier.py): python3 with moto 5, boto3, botocore (not packaged in Debian 12).
 if ! python3 -c 'import moto, boto3, botocore, flask, werkzeug, cryptography' >/dev/null 2>&1; then
   echo "test-peers: python3 with moto 5 is missing; install it with: apt-get install python3 python3-pip && pip install 'moto[server]>=5' boto3" >&2
+  exit 1
+fi
+# deploy/aws templates are linted by test/deploy-aws.test.ts (cfn-lint is not packaged in Debian 12).
+if ! command -v cfn-lint >/dev/null 2>&1 && ! python3 -m cfnlint --version >/dev/null 2>&1; then
+  echo "test-peers: cfn-lint is missing; install it with: pip install cfn-lint" >&2
   exit 1
 fi
 echo "test-peers: ready" >&2
