@@ -41,7 +41,7 @@ if ! python3 -c 'import moto, boto3, botocore, flask, werkzeug, cryptography' >/
   exit 1
 fi
 # deploy/aws templates are linted by test/deploy-aws.test.ts (cfn-lint is not packaged in Debian 12).
-if ! command -v cfn-lint >/dev/null 2>&1 && ! python3 -m cfnlint --version >/dev/null 2>&1; then
+if ! command -v cfn-lint >/dev/null 2>&1; then
   echo "test-peers: cfn-lint is missing; install it with: pip install cfn-lint" >&2
   exit 1
 fi
