@@ -9,13 +9,13 @@ import { grown } from './stream-table.js';
  * columns by row (no object per histogram):
  *
  * - per row: count, sum, min, max, zero count, zero threshold (f64), scale
- *   (i32) and which of sum/min/max are known (u8);
+ *   (i8) and which of sum/min/max are known (u8);
  * - per side (positive and negative buckets; side 2r + 0 and 2r + 1): the
  *   bucket window's offset and length, and where its counts live: a pool
  *   (u8) and a row in that pool (i32).
  *
  * Bucket counts live in pools of rows by capacity class (4 .. 160 buckets,
- * then half as wide again each class), as u32 while every count fits one
+ * about a quarter wider each class, so a row wastes little), as u32 while every count fits one
  * and as f64 (exact up to 2^53) once one does not. When the window grows
  * past its class, or a count past u32, the side is re-homed to a row of the
  * wider class or of the f64 pool. Cells past a side's length are kept zero,
@@ -28,10 +28,10 @@ import { grown } from './stream-table.js';
  */
 
 /** Bucket row widths by class; extended on demand. */
-const WIDTHS: number[] = [4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 160];
+const WIDTHS: number[] = [4, 8, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128, 160];
 
 function classWidth(c: number): number {
-  while (WIDTHS.length <= c) WIDTHS.push(Math.ceil((WIDTHS[WIDTHS.length - 1] * 1.5) / 8) * 8);
+  while (WIDTHS.length <= c) WIDTHS.push(Math.ceil((WIDTHS[WIDTHS.length - 1] * 1.25) / 8) * 8);
   return WIDTHS[c];
 }
 
@@ -52,7 +52,8 @@ type CountPool = BucketPool<Uint32Array | Float64Array>;
 export class ExpHistogramStore extends DistributionRows {
   zeroCount = new Float64Array(64);
   zeroThreshold = new Float64Array(64);
-  scale = new Int32Array(64);
+  /** OTLP scales lie in [-10, 20] (the decoders refuse others). */
+  scale = new Int8Array(64);
   /** By side (2r: positive, 2r + 1: negative): the first bucket's index and how many. */
   offset = new Int32Array(128);
   length = new Int32Array(128);
