@@ -188,6 +188,41 @@ const cases: Case[] = [
       [{ metric: 'size', temporality: 'cumulative', start: 5, time: 20, count: 7, sum: 15, scale: 0, posOffset: 0, counts: [2, 4] }],
     ],
   },
+  {
+    name: 'exponential histograms: a window growing past 160 buckets keeps every count, streams keep apart',
+    steps: [
+      {
+        metrics: [
+          expHistogramMetric('size', 'delta', [
+            { start: 5, time: 10, scale: 3, posOffset: 10, pos: new Array<number>(20).fill(1), sum: 1, attrs: { s: 'a' } },
+            { start: 5, time: 10, scale: 3, posOffset: 10, pos: [5], sum: 1, attrs: { s: 'b' } },
+          ]),
+        ],
+      },
+      { metrics: [expHistogramMetric('size', 'delta', [{ start: 10, time: 20, scale: 3, posOffset: 200, pos: [2], sum: 1, attrs: { s: 'a' } }])] },
+      { metrics: [expHistogramMetric('size', 'delta', [{ start: 10, time: 20, scale: 3, posOffset: 11, pos: [3], sum: 1, attrs: { s: 'b' } }])] },
+    ],
+    out: [
+      [
+        { attrs: { s: 'a' }, count: 20, scale: 3, posOffset: 10, counts: new Array<number>(20).fill(1) },
+        { attrs: { s: 'b' }, count: 5, scale: 3, posOffset: 10, counts: [5] },
+      ],
+      [{ attrs: { s: 'a' }, count: 22, scale: 3, posOffset: 10, counts: [...new Array<number>(20).fill(1), ...new Array<number>(170).fill(0), 2] }],
+      [{ attrs: { s: 'b' }, count: 8, scale: 3, posOffset: 10, counts: [5, 3] }],
+    ],
+  },
+  {
+    name: 'exponential histograms: a forgotten stream gives its row back, and the next stream starts clean',
+    config: { max_streams: 1, max_stale: '10s' },
+    steps: [
+      { at: 0, metrics: [expHistogramMetric('size', 'delta', [{ start: 5, time: 10, scale: 0, posOffset: 0, pos: [1, 2, 3], zeroCount: 4, sum: 1, attrs: { s: '1' } }])] },
+      { at: 30_000, metrics: [expHistogramMetric('size', 'delta', [{ start: 5, time: 10, scale: 0, posOffset: 1, pos: [7], sum: 2, attrs: { s: '2' } }])] },
+    ],
+    out: [
+      [{ attrs: { s: '1' }, count: 10, sum: 1, posOffset: 0, counts: [1, 2, 3] }],
+      [{ attrs: { s: '2' }, count: 7, sum: 2, posOffset: 1, counts: [7] }],
+    ],
+  },
 ];
 
 describe('deltatocumulative', () => {

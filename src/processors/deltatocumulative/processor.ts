@@ -1,5 +1,4 @@
 import type { Consumer, CreateSettings } from '../../component/component.js';
-import { expStateOf } from '../../model/exp-histogram.js';
 import {
   type ExpHistogramMetric,
   type ExpHistogramPoints,
@@ -161,22 +160,10 @@ export class DeltaToCumulativeProcessor extends StreamProcessor {
       }
       const s = this.admit(p, i, KIND_EXP);
       if (s < 0) continue;
-      const acc = this.state.addExp(s, expStateOf(p, i), p.mins[i], p.maxs[i], p.has[i]);
-      const e = acc.exp;
+      const r = this.state.addExp(s, p, i);
       const j = b.begin();
       copyCommon(b, p, i, j);
-      b.counts[j] = e.count;
-      b.sums[j] = e.sum;
-      b.mins[j] = acc.min;
-      b.maxs[j] = acc.max;
-      b.has[j] = acc.has;
-      b.scales[j] = e.scale;
-      b.zeroCounts[j] = e.zeroCount;
-      b.zeroThresholds[j] = e.zeroThreshold;
-      b.posOffsets[j] = e.posOffset;
-      b.negOffsets[j] = e.negOffset;
-      for (const c of e.pos) b.pushPositive(c);
-      for (const c of e.neg) b.pushNegative(c);
+      this.state.exp.writeTo(r, b, j);
       this.startFrom(b, j, s);
       b.commit(p.attributes[i]);
     }

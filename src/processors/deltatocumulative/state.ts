@@ -1,7 +1,7 @@
-import { type ExpState, mergeExp } from '../../model/exp-histogram.js';
-import { HAS_MAX, HAS_MIN, type HistogramPoints } from '../../model/metric.js';
+import type { ExpHistogramPoints, HistogramPoints } from '../../model/metric.js';
 import { deltaOverlaps, timeBefore } from '../../model/temporality/delta.js';
-import { HistogramStore, Rows } from '../helper/histogram-store.js';
+import { ExpHistogramStore } from '../helper/exp-histogram-store.js';
+import { HistogramStore } from '../helper/histogram-store.js';
 import { StreamTable, grown } from '../helper/stream-table.js';
 
 /**
@@ -14,8 +14,9 @@ import { StreamTable, grown } from '../helper/stream-table.js';
  *   in the histogram or exponential store);
  * - explicit histograms: a row in a HistogramStore (count, sum, min, max,
  *   bounds, and buckets in a pool of rows as wide as the bucket count);
- * - exponential histograms: one small object each (their buckets move and
- *   change scale as they merge).
+ * - exponential histograms: a row in an ExpHistogramStore (count, sum, min,
+ *   max, zero bucket, scale, and each side's bucket window in pools of rows
+ *   by capacity class).
  *
  * The accumulation rules are the ones in model/temporality/delta.ts: the
  * total starts with a stream's first delta, a point ending at or before the
@@ -29,13 +30,6 @@ export const KIND_EXP = 3;
 
 /** Why admit() refused a point. */
 export type Refusal = 'stream_limit' | 'out_of_order' | 'delta_overlap';
-
-interface ExpAcc {
-  exp: ExpState;
-  min: number;
-  max: number;
-  has: number;
-}
 
 export interface DeltaStateOptions {
   /** 0: no limit. */
@@ -56,9 +50,8 @@ export class DeltaState {
   /** Explicit histograms, by row[slot]. */
   readonly hist = new HistogramStore();
 
-  // Exponential histograms, by row.
-  private readonly eRows = new Rows();
-  private readonly exps: (ExpAcc | undefined)[] = [];
+  /** Exponential histograms, by row[slot]. */
+  readonly exp = new ExpHistogramStore();
 
   /** Set by admit(): whether the stream was created by this point. */
   isNew = false;
@@ -123,22 +116,15 @@ export class DeltaState {
     return r;
   }
 
-  /** Adds an exponential histogram (its state is taken over); returns the total. */
-  addExp(s: number, d: ExpState, min: number, max: number, has: number): ExpAcc {
+  /** Adds point i, an exponential histogram, to slot s's total; returns its row in `exp`. */
+  addExp(s: number, p: ExpHistogramPoints, i: number): number {
     let r = this.row[s];
     if (r < 0) {
-      r = this.eRows.alloc();
+      r = this.exp.alloc();
       this.row[s] = r;
-      const acc = { exp: d, min, max, has };
-      this.exps[r] = acc;
-      return acc;
-    }
-    const acc = this.exps[r]!;
-    acc.exp = mergeExp(acc.exp, d);
-    acc.has &= has;
-    if ((has & HAS_MIN) !== 0 && min < acc.min) acc.min = min;
-    if ((has & HAS_MAX) !== 0 && max > acc.max) acc.max = max;
-    return acc;
+      this.exp.set(r, p, i);
+    } else this.exp.add(r, p, i);
+    return r;
   }
 
   /** Forgets streams not touched for max_stale; returns how many. */
@@ -146,12 +132,9 @@ export class DeltaState {
     return this.table.sweep(nowMs, this.o.maxStaleMs, (s) => this.release(s));
   }
 
-  /** Bytes held: every typed array, plus an estimate for exponential histogram objects. */
+  /** Bytes held: every typed array. */
   bytes(): number {
-    let b = this.table.bytes() + this.times.byteLength + this.kind.byteLength + this.total.byteLength + this.row.byteLength + this.hist.bytes();
-    // An exponential histogram object: ~400 bytes of objects and arrays (measured), plus 8 per bucket.
-    for (const e of this.exps) if (e !== undefined) b += 400 + 8 * (e.exp.pos.length + e.exp.neg.length);
-    return b;
+    return this.table.bytes() + this.times.byteLength + this.kind.byteLength + this.total.byteLength + this.row.byteLength + this.hist.bytes() + this.exp.bytes();
   }
 
   private setStart(s: number, startLo: number, startHi: number, endLo: number, endHi: number): void {
@@ -166,10 +149,8 @@ export class DeltaState {
   private release(s: number): void {
     const r = this.row[s];
     if (r < 0) return;
-    if (this.kind[s] === KIND_HISTOGRAM) this.hist.release(r); else if (this.kind[s] === KIND_EXP) {
-      this.exps[r] = undefined;
-      this.eRows.release(r);
-    }
+    if (this.kind[s] === KIND_HISTOGRAM) this.hist.release(r);
+    else if (this.kind[s] === KIND_EXP) this.exp.release(r);
     this.row[s] = -1;
   }
 

@@ -22,12 +22,13 @@ export class Rows {
   }
 }
 
-class BucketPool {
-  data: Float64Array;
+/** Rows of `width` counts each, in one typed array grown as rows are handed out. */
+export class BucketPool<T extends Float64Array | Uint32Array = Float64Array> {
   readonly rows = new Rows();
-  constructor(readonly width: number) {
-    this.data = new Float64Array(Math.max(1, width) * 64);
-  }
+  constructor(
+    readonly width: number,
+    public data: T,
+  ) {}
   alloc(): number {
     const r = this.rows.alloc();
     this.data = grown(this.data, (r + 1) * this.width);
@@ -35,13 +36,48 @@ class BucketPool {
   }
 }
 
-export class HistogramStore {
+/**
+ * The columns every kept histogram has, by row: count, sum, min, max (f64)
+ * and which of sum/min/max are known (u8). Subclasses add their own columns
+ * and grow them in grow().
+ */
+export abstract class DistributionRows {
   private readonly rows = new Rows();
   count = new Float64Array(64);
   sum = new Float64Array(64);
   min = new Float64Array(64);
   max = new Float64Array(64);
   has = new Uint8Array(64);
+
+  /** A row; every column is grown to hold it. */
+  protected allocRow(): number {
+    const r = this.rows.alloc();
+    if (r >= this.count.length) {
+      const cap = this.count.length * 2;
+      this.count = grown(this.count, cap);
+      this.sum = grown(this.sum, cap);
+      this.min = grown(this.min, cap);
+      this.max = grown(this.max, cap);
+      this.has = grown(this.has, cap);
+      this.grow(cap);
+    }
+    return r;
+  }
+
+  protected releaseRow(r: number): void {
+    this.rows.release(r);
+  }
+
+  /** Bytes of the shared columns. */
+  protected rowBytes(): number {
+    return this.count.byteLength * 4 + this.has.byteLength;
+  }
+
+  /** Grows the subclass's columns to `cap` rows. */
+  protected abstract grow(cap: number): void;
+}
+
+export class HistogramStore extends DistributionRows {
   private boundsId = new Int32Array(64);
   private width = new Int32Array(64);
   private bucketRow = new Int32Array(64);
@@ -52,25 +88,20 @@ export class HistogramStore {
 
   /** A new row, with no buckets until set(). */
   alloc(): number {
-    const r = this.rows.alloc();
-    if (r >= this.count.length) {
-      const cap = this.count.length * 2;
-      this.count = grown(this.count, cap);
-      this.sum = grown(this.sum, cap);
-      this.min = grown(this.min, cap);
-      this.max = grown(this.max, cap);
-      this.has = grown(this.has, cap);
-      this.boundsId = grown(this.boundsId, cap);
-      this.width = grown(this.width, cap);
-      this.bucketRow = grown(this.bucketRow, cap);
-    }
+    const r = this.allocRow();
     this.bucketRow[r] = -1;
     return r;
   }
 
   release(r: number): void {
     this.releaseBuckets(r);
-    this.rows.release(r);
+    this.releaseRow(r);
+  }
+
+  protected grow(cap: number): void {
+    this.boundsId = grown(this.boundsId, cap);
+    this.width = grown(this.width, cap);
+    this.bucketRow = grown(this.bucketRow, cap);
   }
 
   /** Whether row r holds buckets laid out as point i's (same bounds, as many counts). */
@@ -129,7 +160,7 @@ export class HistogramStore {
   }
 
   bytes(): number {
-    let b = this.count.byteLength * 4 + this.has.byteLength + this.boundsId.byteLength + this.width.byteLength + this.bucketRow.byteLength;
+    let b = this.rowBytes() + this.boundsId.byteLength + this.width.byteLength + this.bucketRow.byteLength;
     for (const p of this.pools) if (p !== undefined) b += p.data.byteLength;
     for (const l of this.boundLists) b += l.byteLength + 64;
     return b;
@@ -143,7 +174,7 @@ export class HistogramStore {
   private pool(width: number): BucketPool {
     let p = this.pools[width];
     if (p === undefined) {
-      p = new BucketPool(width);
+      p = new BucketPool(width, new Float64Array(Math.max(1, width) * 64));
       this.pools[width] = p;
     }
     return p;

@@ -193,7 +193,7 @@ export class StreamTable {
 }
 
 /** A typed array of at least `n` elements (at least doubling, so appends cost O(1) amortised), keeping the contents. */
-export function grown<T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(a: T, n: number): T {
+export function grown<T extends Float64Array | Uint32Array | Int32Array | Uint8Array | Int8Array>(a: T, n: number): T {
   if (a.length >= n) return a;
   const b = new (a.constructor as new (n: number) => T)(Math.max(n, 2 * a.length));
   b.set(a);
