@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { freePorts } from '../test/kit/ports.js';
-import { totalCpuSeconds } from './kit/proc-cpu.js';
+import { processCpuSeconds, totalCpuSeconds } from './kit/proc-cpu.js';
 import { sendAll } from './kit/load.js';
 import { POINTS_PER_REQUEST, otlpPayload } from './kit/payloads.js';
 import { type Proc, ROOT, run, startGateway } from './kit/procs.js';
@@ -32,6 +32,8 @@ interface Contender {
   readonly cpus: number[];
   readonly rates: number[];
   readonly loadCpus: number[];
+  /** Share of the gateway's CPU spent in the primary: relaying forwards between workers, and /metrics. */
+  readonly primaryShare: number[];
 }
 
 function config(workers: number, http: number, tel: number, sink: number): string {
@@ -93,7 +95,7 @@ export async function benchWorkers(): Promise<{ lines: string[] }> {
       const tel = ports[2 + 2 * k];
       const proc = await startGateway(config(workers, http, tel, sinkPort), `http://127.0.0.1:${tel}/metrics`, KEYS);
       procs.push(proc);
-      const c: Contender = { name: `${workers} worker${workers > 1 ? 's' : ''}`, workers, proc, http, tel, sent: 0, cpus: [], rates: [], loadCpus: [] };
+      const c: Contender = { name: `${workers} worker${workers > 1 ? 's' : ''}`, workers, proc, http, tel, sent: 0, cpus: [], rates: [], loadCpus: [], primaryShare: [] };
       const end0 = Date.now() + 120_000;
       while (!(await fetch(`http://127.0.0.1:${http}/v1/metrics`).then(() => true, () => false))) {
         if (Date.now() > end0) throw new Error('the OTLP receiver did not start');
@@ -120,6 +122,7 @@ export async function benchWorkers(): Promise<{ lines: string[] }> {
       const bodies = lanes(n);
       const pids = pidsOf(c);
       const c0 = totalCpuSeconds(pids);
+      const p0 = processCpuSeconds(c.proc.pid);
       const l0 = cpuSeconds();
       const w0 = performance.now();
       await sendAll(`http://127.0.0.1:${c.http}/v1/metrics`, bodies, headers);
@@ -131,6 +134,7 @@ export async function benchWorkers(): Promise<{ lines: string[] }> {
       c.cpus.push(cpu / wall);
       c.rates.push((n * POINTS_PER_REQUEST) / cpu);
       c.loadCpus.push((cpuSeconds() - l0) / wall);
+      c.primaryShare.push((processCpuSeconds(c.proc.pid) - p0) / cpu);
     };
     for (const c of contenders) await round(c, 80, false); // warm-up: JIT, connections
     for (let r = 0; r < ROUNDS; r++) for (const c of r % 2 === 0 ? contenders : [...contenders].reverse()) await round(c, REQUESTS, true);
@@ -143,6 +147,7 @@ export async function benchWorkers(): Promise<{ lines: string[] }> {
         `payload: ${POINTS_PER_REQUEST} points per OTLP request (100 metrics x 20 series), ${REQUESTS} requests per round over ${LANES} keep-alive connections, ${ROUNDS} alternating rounds; OTLP/HTTP -> batch -> remote write + SigV4 (4 consumers) -> a sink that only reads bodies`,
         line(one),
         line(two),
+        `2 workers: the primary (relaying requests of series another worker owns, serving /metrics) uses ${(median(two.primaryShare) * 100).toFixed(1)}% of the gateway's CPU`,
         `points per CPU-second, 2 workers / 1 worker: ${ratio.toFixed(2)} (median of per-round ratios ${two.rates.map((x, k) => (x / one.rates[k]).toFixed(2)).join(', ')}; target >= 0.85); 2 workers use ${median(two.cpus).toFixed(2)} CPUs (target > 1.4)`,
       ],
     };
