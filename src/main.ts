@@ -170,7 +170,8 @@ async function run(uris: readonly string[], sets: readonly string[], io: MainIO)
       );
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    // Ctrl-C signals the whole process group; a worker waits for the primary's SIGTERM instead, so that it drains once.
+    process.on('SIGINT', () => (worker === undefined ? stop('SIGINT') : undefined));
     // A worker whose primary is gone (killed) drains and exits rather than running unsupervised.
     if (worker !== undefined) process.on('disconnect', () => stop('primary gone'));
   });
