@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts } from '../test/kit/ports.js';
 import { processCpuSeconds, totalCpuSeconds } from './kit/proc-cpu.js';
@@ -35,6 +36,23 @@ interface Contender {
   readonly loadCpus: number[];
   /** Share of the gateway's CPU spent in the primary: relaying forwards between workers, and /metrics. */
   readonly primaryShare: number[];
+  /** Time the gateway's processes were ready to run but waited for a core (other processes had them), per second of wall time. */
+  readonly waits: number[];
+}
+
+/** Seconds the threads of these processes spent runnable but waiting for a CPU (/proc/<pid>/task/<tid>/schedstat, second field). */
+function runQueueSeconds(pids: readonly number[]): number {
+  let ns = 0;
+  for (const pid of pids) {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+      } catch {
+        // the thread ended between listing and reading
+      }
+    }
+  }
+  return ns / 1e9;
 }
 
 function config(workers: number, http: number, tel: number, sink: number): string {
@@ -113,7 +131,7 @@ export async function benchWorkers(): Promise<{ lines: string[] }> {
       const tel = ports[2 + 2 * k];
       const proc = await startGateway(config(workers, http, tel, sinkPort), `http://127.0.0.1:${tel}/metrics`, KEYS);
       procs.push(proc);
-      const c: Contender = { name: `${workers} worker${workers > 1 ? 's' : ''}`, workers, proc, http, tel, sent: 0, cpus: [], rates: [], loadCpus: [], primaryShare: [] };
+      const c: Contender = { name: `${workers} worker${workers > 1 ? 's' : ''}`, workers, proc, http, tel, sent: 0, cpus: [], rates: [], loadCpus: [], primaryShare: [], waits: [] };
       const end0 = Date.now() + 120_000;
       while (!(await fetch(`http://127.0.0.1:${http}/v1/metrics`).then(() => true, () => false))) {
         if (Date.now() > end0) throw new Error('the OTLP receiver did not start');
@@ -141,6 +159,7 @@ export async function benchWorkers(): Promise<{ lines: string[] }> {
       const pids = pidsOf(c);
       const c0 = totalCpuSeconds(pids);
       const p0 = processCpuSeconds(c.proc.pid);
+      const q0 = runQueueSeconds(pids);
       const l0 = cpuSeconds();
       const w0 = performance.now();
       await sendAll(`http://127.0.0.1:${c.http}/v1/metrics`, bodies, headers);
@@ -152,6 +171,7 @@ export async function benchWorkers(): Promise<{ lines: string[] }> {
       c.cpus.push(cpu / wall);
       c.rates.push((n * POINTS_PER_REQUEST) / cpu);
       c.loadCpus.push((cpuSeconds() - l0) / wall);
+      c.waits.push((runQueueSeconds(pids) - q0) / wall);
       c.primaryShare.push((processCpuSeconds(c.proc.pid) - p0) / cpu);
     };
     for (const c of contenders) await round(c, 80, false); // warm-up: JIT, connections
@@ -159,7 +179,7 @@ export async function benchWorkers(): Promise<{ lines: string[] }> {
     const [one, two] = contenders;
     const ratio = median(two.rates.map((x, k) => x / one.rates[k]));
     const line = (c: Contender): string =>
-      `${c.name}: ${median(c.cpus).toFixed(2)} CPUs used by the gateway's processes, ${fmtRate(median(c.rates))} points per CPU-second; load generator ${median(c.loadCpus).toFixed(2)} CPUs (rounds: ${c.cpus.map((x, k) => `${x.toFixed(2)} CPUs ${fmtRate(c.rates[k])}`).join(', ')})`;
+      `${c.name}: ${median(c.cpus).toFixed(2)} CPUs used by the gateway's processes, ${fmtRate(median(c.rates))} points per CPU-second; load generator ${median(c.loadCpus).toFixed(2)} CPUs; the gateway's threads waited for a free core ${median(c.waits).toFixed(2)} s per second (rounds: ${c.cpus.map((x, k) => `${x.toFixed(2)} CPUs ${fmtRate(c.rates[k])}`).join(', ')})`;
     return {
       lines: [
         `payload: ${POINTS_PER_REQUEST} points per OTLP request (100 metrics x 20 series), ${REQUESTS} requests per round over ${LANES} keep-alive connections, ${ROUNDS} alternating rounds; OTLP/HTTP -> batch -> remote write + SigV4 (4 consumers) -> a sink that only reads bodies`,
