@@ -22,7 +22,7 @@ const KEYS = { AWS_ACCESS_KEY_ID: 'AKIABENCHBENCHBENCH1', AWS_SECRET_ACCESS_KEY:
 const REQUESTS = 480;
 /** Connections: enough that each of 2 workers has more than send_batch_size (8192) points in flight, or batches would wait for their timeout. */
 const LANES = 16;
-const ROUNDS = 4;
+const ROUNDS = 6;
 
 interface Contender {
   readonly name: string;
