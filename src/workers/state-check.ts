@@ -10,7 +10,8 @@ import type { ServiceSection } from '../config/service-schema.js';
  * are refused with workers > 1 unless the operator accepts per-worker state
  * with `service::allow_per_worker_state: true` (sound when every sender's
  * streams reach one worker, for example one sender per gateway).
- * docs/workers.md explains each.
+ * The file exporter is refused for the same reason: one file, several
+ * writers. docs/workers.md explains each.
  */
 export const PER_STREAM_STATE: Readonly<Record<'processor' | 'exporter', Readonly<Record<string, string>>>> = {
   processor: {
@@ -22,6 +23,7 @@ export const PER_STREAM_STATE: Readonly<Record<'processor' | 'exporter', Readonl
     prometheus: 'serves the series it received on a page that a scrape reaches in one worker only',
     awscloudwatchmetrics: 'turns cumulative values into deltas per series',
     awsemf: 'turns cumulative values into deltas per series',
+    file: 'writes one file, which every worker would open (and, without append, truncate) on its own',
   },
 };
 
@@ -49,7 +51,7 @@ export function perWorkerStateProblems(service: ServiceSection, pipelines: reado
         if (why === undefined || seen.has(`${kind}:${ref}`)) return;
         seen.add(`${kind}:${ref}`);
         out.push(
-          `service::pipelines::${p.name}::${kind}s::${i}: ${kind} "${ref}" ${why}, and with service::workers ${JSON.stringify(service.workers)} every worker process keeps its own; ` +
+          `service::pipelines::${p.name}::${kind}s::${i}: ${kind} "${ref}" ${why}; with service::workers ${JSON.stringify(service.workers)} every worker process runs its own instance; ` +
             'set service::workers: 1, or set service::allow_per_worker_state: true if each stream always reaches the same worker (see docs/workers.md)',
         );
       });

@@ -13,7 +13,7 @@ function configWith(service: Record<string, unknown>, processors: string[] = [],
   const raw = {
     receivers: { otlp: { protocols: { http: {} } } },
     processors: Object.fromEntries(processors.map((p) => [p, p === 'cardinality_guard' ? { tenant_key: 'tenant' } : {}])),
-    exporters: Object.fromEntries(exporters.map((e) => [e, {}])),
+    exporters: Object.fromEntries(exporters.map((e) => [e, e === 'file' ? { path: 'out.jsonl' } : {}])),
     service: { ...service, pipelines: { metrics: { receivers: ['otlp'], processors, exporters } } },
   };
   try {
@@ -39,6 +39,7 @@ describe('service::workers config', () => {
     ['cumulativetodelta', 'processor'],
     ['cardinality_guard', 'processor'],
     ['prometheus', 'exporter'],
+    ['file', 'exporter'],
   ])('refuses %s (%s state per stream) with workers > 1 unless allow_per_worker_state', (type, kind) => {
     const procs = kind === 'processor' ? [type] : [];
     const exps = kind === 'exporter' ? [type] : ['debug'];
