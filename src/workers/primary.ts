@@ -40,6 +40,8 @@ export async function runPrimary(config: GatewayConfig, o: PrimaryOptions): Prom
   const log = o.logger.child({ worker: 'primary' });
   const slots: Slot[] = Array.from({ length: o.count }, () => ({ worker: undefined, startedAt: 0, failures: 0, ready: false }));
   const byWorker = new Map<Worker, number>();
+  /** Per worker slot, the forwards it holds and has not answered: [sender slot, forward id]. */
+  const inflight = slots.map(() => new Map<string, readonly [number, number]>());
   let stopping = false;
   let failedExit = false;
   let allStarted = false;
@@ -111,7 +113,9 @@ export async function runPrimary(config: GatewayConfig, o: PrimaryOptions): Prom
       case 'fwd': {
         const target = slots[msg.to];
         const w = target?.worker;
-        if (w === undefined || !target.ready || !send(w, { tw: 'fwd', id: msg.id, from, channel: msg.channel, payload: msg.payload })) {
+        const relayed = w !== undefined && target.ready && send(w, { tw: 'fwd', id: msg.id, from, channel: msg.channel, payload: msg.payload });
+        if (relayed) inflight[msg.to].set(`${from}:${msg.id}`, [from, msg.id]);
+        else {
           const err = new TributaryError(Errors.WORKER_UNAVAILABLE, `worker ${msg.to} is not running`, { retryAfterMs: 1000 });
           const back = slots[from].worker;
           if (back !== undefined) send(back, { tw: 'fwd-reply', id: msg.id, error: toWire(err) });
@@ -119,6 +123,7 @@ export async function runPrimary(config: GatewayConfig, o: PrimaryOptions): Prom
         return;
       }
       case 'fwd-reply': {
+        inflight[from].delete(`${msg.to}:${msg.id}`);
         const back = slots[msg.to]?.worker;
         if (back !== undefined) send(back, { tw: 'fwd-reply', id: msg.id, error: msg.error });
         return;
@@ -133,6 +138,12 @@ export async function runPrimary(config: GatewayConfig, o: PrimaryOptions): Prom
     const wasReady = s.ready;
     s.worker = undefined;
     s.ready = false;
+    // Whoever waits on a forward this worker held gets a retryable refusal now, not after the forward timeout.
+    for (const [sender, id] of inflight[i].values()) {
+      const back = slots[sender].worker;
+      if (back !== undefined) send(back, { tw: 'fwd-reply', id, error: toWire(new TributaryError(Errors.WORKER_UNAVAILABLE, `worker ${i} exited before it queued the request`, { retryAfterMs: 1000 })) });
+    }
+    inflight[i].clear();
     if (stopping) {
       // A worker still starting has no SIGTERM handler yet and dies of the signal: nothing was accepted, so that is clean.
       if (code !== 0 && !(code === null && signal === 'SIGTERM')) failedExit = true;
