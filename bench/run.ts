@@ -21,6 +21,7 @@ const suites: Record<string, () => { lines: string[] } | Promise<{ lines: string
   'prw-forward': benchPrwForward,
   cloudwatch: benchCloudWatch,
   'prw-receiver': async () => (await import('./prw-receiver.js')).benchPrwReceiver(),
+  workers: async () => (await import('./workers.js')).benchWorkers(),
 };
 for (const [name, fn] of Object.entries(suites)) {
   if (only !== undefined && only !== name) continue;

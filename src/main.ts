@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { builtinRegistry } from './components.js';
@@ -8,6 +9,11 @@ import type { ConfigSource } from './config/sources/index.js';
 import { defaultConfigYaml } from './default-config.js';
 import { TributaryError } from './errors/tributary-error.js';
 import { Service } from './service.js';
+import { createLogger } from './telemetry/logger.js';
+import { WORKER_COUNT_ENV, WORKER_INDEX_ENV } from './workers/protocol.js';
+import { runPrimary } from './workers/primary.js';
+import { workerCount } from './workers/state-check.js';
+import { WorkerLink } from './workers/worker-link.js';
 import { VERSION } from './version.js';
 
 /**
@@ -121,11 +127,24 @@ function components(io: MainIO): number {
 
 async function run(uris: readonly string[], sets: readonly string[], io: MainIO): Promise<number> {
   let service: Service;
+  let worker: WorkerLink | undefined;
   try {
     const { config, warnings } = await resolveConfig(uris, io, sets);
-    service = new Service(config);
-    for (const w of warnings) service.logger.warn(w);
+    const count = workerCount(config.service.workers);
+    if (cluster.isPrimary && count > 1) {
+      const logger = createLogger({ level: config.service.telemetry.logs.level });
+      for (const w of warnings) logger.warn(w);
+      return await runPrimary(config, { count, logger });
+    }
+    // A worker forked by the primary (workers/primary.ts) learns its slot from the environment.
+    if (cluster.isWorker && io.env[WORKER_INDEX_ENV] !== undefined) {
+      worker = new WorkerLink(Number(io.env[WORKER_INDEX_ENV]), Number(io.env[WORKER_COUNT_ENV]));
+    }
+    const logger = worker === undefined ? undefined : createLogger({ level: config.service.telemetry.logs.level, base: { service: 'tributary', worker: worker.index } });
+    service = new Service(config, { logger, worker });
+    if (worker === undefined) for (const w of warnings) service.logger.warn(w);
     await service.start();
+    worker?.ready();
   } catch (err) {
     io.err(describeError(err));
     return 1;
@@ -144,12 +163,18 @@ async function run(uris: readonly string[], sets: readonly string[], io: MainIO)
       }
       service.logger.info({ signal: sig }, 'shutting down: intake stopped, draining');
       service.shutdown().then(
-        () => resolve(0),
+        () => {
+          worker?.close();
+          resolve(0);
+        },
         () => resolve(1),
       );
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    // Ctrl-C signals the whole process group; a worker waits for the primary's SIGTERM instead, so that it drains once.
+    process.on('SIGINT', () => (worker === undefined ? stop('SIGINT') : undefined));
+    // A worker whose primary is gone (killed) drains and exits rather than running unsupervised.
+    if (worker !== undefined) process.on('disconnect', () => stop('primary gone'));
   });
 }
 

@@ -1,6 +1,9 @@
 import { type Extension, type Host, type IntakeGate, type Phase, isIntakeGate } from './component/component.js';
 import type { TributaryError } from './errors/tributary-error.js';
 import type { GatewayConfig } from './config/gateway-config.js';
+import type { TelemetrySection } from './config/service-schema.js';
+import type { WorkerContext } from './component/workers.js';
+import type { WorkerLink } from './workers/worker-link.js';
 import { type Graph, type Node, type NodeState, buildGraph, shutdownAll, startAll, startOrder } from './pipeline/graph.js';
 import { ErrorLog } from './telemetry/error-log.js';
 import { type Logger, createLogger } from './telemetry/logger.js';
@@ -18,6 +21,18 @@ import { VERSION } from './version.js';
  */
 export interface ServiceOptions {
   readonly logger?: Logger;
+  /** Set when this process is one of several workers (service::workers > 1). */
+  readonly worker?: WorkerLink;
+}
+
+/** Where /metrics listens: metrics::address, or the last pull reader's host and port. */
+export function telemetryEndpoint(t: TelemetrySection): string {
+  let endpoint = t.metrics.address ?? 'localhost:8888';
+  for (const r of t.metrics.readers ?? []) {
+    const prom = r.pull?.exporter.prometheus;
+    if (prom !== undefined) endpoint = `${prom.host}:${prom.port}`;
+  }
+  return endpoint;
 }
 
 export class Service implements Host {
@@ -40,11 +55,16 @@ export class Service implements Host {
 
   constructor(
     readonly config: GatewayConfig,
-    opts: ServiceOptions = {},
+    private readonly opts: ServiceOptions = {},
   ) {
     const t = config.service.telemetry;
+    const w = opts.worker;
     this.logger = opts.logger ?? createLogger({ level: t.logs.level });
-    this.metrics = new SelfMetrics({ processMetrics: t.metrics.level !== 'none' });
+    this.metrics = new SelfMetrics({ processMetrics: t.metrics.level !== 'none', labels: w === undefined ? undefined : { worker: String(w.index) } });
+  }
+
+  worker(): WorkerContext | undefined {
+    return this.opts.worker;
   }
 
   getExtension(id: string): Extension | undefined {
@@ -139,10 +159,7 @@ export class Service implements Host {
   private async startTelemetry(): Promise<void> {
     const m = this.config.service.telemetry.metrics;
     if (m.level === 'none') return;
-    let endpoint = m.address ?? 'localhost:8888';
     for (const r of m.readers ?? []) {
-      const prom = r.pull?.exporter.prometheus;
-      if (prom !== undefined) endpoint = `${prom.host}:${prom.port}`;
       const otlp = r.periodic?.exporter.otlp;
       if (otlp !== undefined && r.periodic !== undefined) {
         const resource = selfResource(this.config.service.telemetry.resource);
@@ -153,7 +170,14 @@ export class Service implements Host {
         );
       }
     }
-    this.telemetryServer = new TelemetryServer(endpoint, this.metrics);
+    // With several workers the primary serves /metrics, aggregating every worker's;
+    // the status page (per process) is served only by a single-process gateway.
+    if (this.opts.worker !== undefined) {
+      this.opts.worker.serveMetrics(this.metrics.registry);
+      this.push?.start();
+      return;
+    }
+    this.telemetryServer = new TelemetryServer(telemetryEndpoint(this.config.service.telemetry), this.metrics);
     if (this.graph !== undefined) {
       this.status = new StatusModel({
         graph: this.graph,
@@ -191,6 +215,7 @@ export class Service implements Host {
     const other: Record<string, readonly string[]> = {};
     for (const [k, v] of Object.entries(eps)) if (!k.startsWith('receiver/')) other[k] = v;
     const telemetry = this.telemetryServer === undefined ? [] : [this.telemetryServer.url, `${this.telemetryServer.baseUrl}${STATUS_PATH}`];
-    this.logger.info({ endpoints: { ...other, ...(telemetry.length ? { telemetry } : {}) } }, 'gateway running');
+    const w = this.opts.worker;
+    this.logger.info({ endpoints: { ...other, ...(telemetry.length ? { telemetry } : {}) } }, w === undefined ? 'gateway running' : `worker ${w.index} of ${w.count} running`);
   }
 }

@@ -3,6 +3,7 @@ import type { TributaryError } from '../errors/tributary-error.js';
 import type { MetricBatch } from '../model/metric.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
+import type { WorkerContext } from './workers.js';
 
 /**
  * The component model, after the OpenTelemetry Collector's: receivers take
@@ -87,6 +88,8 @@ export interface Host {
    * without gates may leave it out.
    */
   admit?(receiver: string): TributaryError | undefined;
+  /** The worker process this runs in, when service::workers is above 1 (see component/workers.ts). */
+  worker?(): WorkerContext | undefined;
 }
 
 /** A processor that can refuse intake before any work is done (the memory_limiter); see Host.admit. */

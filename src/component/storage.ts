@@ -75,6 +75,13 @@ export interface StorageExtension extends Extension {
    * in this process or another.
    */
   openQueue(owner: string, name: string, opts: QueueOptions): Promise<RecordQueue>;
+  /**
+   * With worker processes (service::workers): the queues of `owner` that
+   * workers which no longer run left behind, opened and closed for pushes,
+   * for the caller to drain with readers of its own. Call from start(),
+   * after openQueue. Returns none except in the worker that adopts them.
+   */
+  adoptOrphans?(owner: string): Promise<RecordQueue[]>;
 }
 
 export function isStorageExtension(e: Extension | undefined): e is StorageExtension {

@@ -5,6 +5,7 @@ import { ConfigError } from './config-error.js';
 import { deepFreeze } from './merge.js';
 import { describe, formatIssues } from './schema.js';
 import { type PipelineSection, type ServiceSection, serviceSchema } from './service-schema.js';
+import { perWorkerStateProblems } from '../workers/state-check.js';
 
 /**
  * Turns the merged raw config into a validated, frozen GatewayConfig, in
@@ -67,6 +68,7 @@ export function buildGatewayConfig(raw: Record<string, unknown>, registry: Regis
       const pc = checkPipeline(name, p, components, problems, invalid);
       if (pc !== undefined) pipelines.push(pc);
     }
+    problems.push(...perWorkerStateProblems(service, pipelines));
     if (Object.keys(service.pipelines).length === 0) {
       problems.push('service::pipelines: at least one pipeline is required, e.g. metrics: {receivers: [otlp], exporters: [debug]}');
     }

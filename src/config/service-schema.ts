@@ -68,6 +68,19 @@ export const serviceSchema = section({
   pipelines: z.record(z.string(), pipeline, { error: 'must be a map of pipelines' }).default({}),
   telemetry: telemetrySchema,
   shutdown_timeout: duration('30s'),
+  /**
+   * Worker processes (Tributary): a number, or "auto" for one per CPU core.
+   * 1 (the default) runs everything in this one process. See docs/workers.md.
+   */
+  workers: z
+    .union([z.literal('auto'), z.number().int().min(1).max(256)], { error: 'must be "auto" or a whole number from 1 to 256' })
+    .default(1),
+  /**
+   * With workers > 1, processors and exporters that keep per-stream state
+   * (see src/workers/state-check.ts)
+   * are refused unless this is true: each worker would hold its own state.
+   */
+  allow_per_worker_state: bool(false),
 });
 
 export type ServiceSection = z.infer<typeof serviceSchema>;

@@ -89,6 +89,8 @@ export const Errors = {
   SHUTTING_DOWN: def('TRIB_ERR_SERVICE_DRAINING', true, 503, GrpcCode.UNAVAILABLE,
     'The gateway is draining for shutdown. Retry against another replica or after restart.'),
 
+  WORKER_UNAVAILABLE: def('TRIB_ERR_WORKER_UNAVAILABLE', true, 503, GrpcCode.UNAVAILABLE,
+    'With service::workers above 1, the worker process that owns these series is restarting or did not answer in time; retry (clients do). See docs/workers.md.'),
   EXPORT_RETRYABLE: def('TRIB_ERR_EXPORT_RETRYABLE', true, 503, GrpcCode.UNAVAILABLE,
     'A downstream failed in a way that may recover (5xx, 429, network). Retried per retry_on_failure.'),
   EXPORT_PERMANENT: def('TRIB_ERR_EXPORT_PERMANENT', false, 400, GrpcCode.INVALID_ARGUMENT,

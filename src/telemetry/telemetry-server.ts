@@ -1,6 +1,10 @@
 import { type FastifyInstance, fastify } from 'fastify';
 import { gracefulClose, listenOn } from '../component/http-listen.js';
-import type { SelfMetrics } from './self-metrics.js';
+/** What /metrics serves: SelfMetrics, or the primary's aggregate of its workers' metrics. */
+export interface MetricsText {
+  text(): Promise<string>;
+  readonly registry: { readonly contentType: string };
+}
 
 /**
  * The telemetry port (default localhost:8888): /metrics in the Prometheus
@@ -14,7 +18,7 @@ export class TelemetryServer {
 
   constructor(
     private readonly endpoint: string,
-    metrics: SelfMetrics,
+    metrics: MetricsText,
   ) {
     this.app = fastify({ logger: false }) as unknown as FastifyInstance;
     this.closeApp = gracefulClose(this.app);

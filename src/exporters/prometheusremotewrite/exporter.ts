@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { type ClientAuthenticator, mustClientAuthenticator } from '../../component/client-auth.js';
 import type { CreateSettings, Exporter, Host, RequestContext } from '../../component/component.js';
+import type { WorkerContext } from '../../component/workers.js';
 import { Lifecycle } from '../../component/lifecycle.js';
 import { type RecordQueue, mustStorageExtension } from '../../component/storage.js';
 import { Errors } from '../../errors/catalogue.js';
@@ -34,7 +35,10 @@ export class PrwExporter implements Exporter {
   private readonly registry: SeriesRegistry;
   private readonly id: string;
   private readonly log;
-  private queues: RecordQueue[] = [];
+  /** By shard; undefined for a shard another worker owns (service::workers > 1). */
+  private queues: (RecordQueue | undefined)[] = [];
+  private worker: WorkerContext | undefined;
+  private unhandle: (() => void) | undefined;
   private senders: ShardSender[] = [];
   private dispatcher: Dispatcher | undefined;
   private auth: ClientAuthenticator | undefined;
@@ -75,19 +79,29 @@ export class PrwExporter implements Exporter {
       const totalRecords = durable ? (c.sending_queue?.queue_size ?? c.remote_write_queue.queue_size) : c.remote_write_queue.queue_size;
       const totalBytes = (durable ? (c.sending_queue?.max_size_mib ?? 0) : c.max_queue_size_mib) * 1024 * 1024;
       const per = { maxRecords: Math.max(1, Math.ceil(totalRecords / shards)), maxBytes: Math.ceil(totalBytes / shards) };
+      // With several workers each shard (and so each series) has one owning worker, which alone
+      // queues and sends it: requests for a series never race each other from two processes.
+      const w = host.worker?.();
+      this.worker = w !== undefined && w.count > 1 ? w : undefined;
+      const owned = (i: number): boolean => this.worker === undefined || ownerOf(i, this.worker.count) === this.worker.index;
+      const sendable: RecordQueue[] = [];
       if (durable) {
         const storage = mustStorageExtension(host, c.sending_queue!.storage!, `exporters::${this.id}`);
-        for (let i = 0; i < shards; i++) this.queues.push(await storage.openQueue(this.id, `shard-${i}-of-${shards}`, per));
+        for (let i = 0; i < shards; i++) this.queues.push(owned(i) ? await storage.openQueue(this.id, `shard-${i}-of-${shards}`, per) : undefined);
+        sendable.push(...(await storage.adoptOrphans?.(this.id) ?? []));
       } else {
-        for (let i = 0; i < shards; i++) this.queues.push(new MemoryQueue(per, `exporter ${this.id} queue ${i}`));
+        for (let i = 0; i < shards; i++) this.queues.push(owned(i) ? new MemoryQueue(per, `exporter ${this.id} queue ${i}`) : undefined);
       }
-      this.set.metrics.exporterQueueCapacity.set({ exporter: this.id }, per.maxRecords * shards);
+      const local = this.queues.filter((q): q is RecordQueue => q !== undefined);
+      sendable.unshift(...local);
+      this.set.metrics.exporterQueueCapacity.set({ exporter: this.id }, per.maxRecords * local.length);
       this.dispatcher = createDispatcher({ tls: c.tls, connections: shards });
       const transport = new RemoteWriteTransport({ url: new URL(c.endpoint), headers: c.headers, timeoutMs: c.timeout, dispatcher: this.dispatcher, auth: () => this.auth });
-      this.senders = this.queues.map(
+      this.senders = sendable.map(
         (q) => new ShardSender(q, transport, { exporter: this.id, retry: c.retry_on_failure, durable, metrics: this.set.metrics, log: this.log, stop: this.stop.signal }),
       );
       for (const s of this.senders) s.start();
+      this.unhandle = this.worker?.handle(this.channel(), (p) => this.takeForwarded(p));
       this.accepting = true;
     });
   }
@@ -95,7 +109,8 @@ export class PrwExporter implements Exporter {
   shutdown(): Promise<void> {
     return this.life.shutdown(async () => {
       this.accepting = false;
-      await Promise.all(this.queues.map((q) => q.close()));
+      this.unhandle?.();
+      await Promise.all(this.queues.map((q) => q?.close()));
       const timer = setTimeout(() => this.stop.abort(), DRAIN_BUDGET_MS);
       await Promise.all(this.senders.map((s) => s.done()));
       clearTimeout(timer);
@@ -108,6 +123,7 @@ export class PrwExporter implements Exporter {
     if (!this.accepting) throw new TributaryError(Errors.SHUTTING_DOWN, `exporter ${this.id} is not accepting data`);
     // Check room first: translation advances per-series state, so refuse before it, not after.
     for (const q of this.queues) {
+      if (q === undefined) continue;
       const s = q.size();
       const cap = q.capacity;
       if ((cap.records > 0 && s.records >= cap.records) || (cap.bytes > 0 && s.bytes >= cap.bytes * 0.9)) {
@@ -118,7 +134,12 @@ export class PrwExporter implements Exporter {
     const t = this.translator.translate(batch);
     const pushes: Promise<void>[] = [];
     t.requests.forEach((reqs, shard) => {
-      for (const r of reqs) pushes.push(this.queues[shard].push(encodeRecord(r.items, r.body)));
+      const q = this.queues[shard];
+      for (const r of reqs) {
+        const record = encodeRecord(r.items, r.body);
+        if (q !== undefined) pushes.push(q.push(record));
+        else pushes.push(this.worker!.forward(ownerOf(shard, this.worker!.count), this.channel(), { shard, record } satisfies Forwarded));
+      }
     });
     const results = await Promise.allSettled(pushes);
     const failed = results.find((r) => r.status === 'rejected');
@@ -128,6 +149,30 @@ export class PrwExporter implements Exporter {
       this.set.metrics.exporterEnqueueFailed.inc({ exporter: this.id }, t.points);
       throw asTributaryError((failed as PromiseRejectedResult).reason);
     }
-    this.set.metrics.exporterQueueSize.set({ exporter: this.id }, this.queues.reduce((a, q) => a + q.size().records, 0));
+    this.set.metrics.exporterQueueSize.set({ exporter: this.id }, this.queues.reduce((a, q) => a + (q?.size().records ?? 0), 0));
   }
+
+  private channel(): string {
+    return `prometheusremotewrite:${this.id}`;
+  }
+
+  /** A request another worker translated for a shard this worker owns: queue it (acknowledged once queued, as for local ones). */
+  private takeForwarded(payload: unknown): Promise<void> {
+    const { shard, record } = payload as Forwarded;
+    const q = this.queues[shard];
+    if (!this.accepting) return Promise.reject(new TributaryError(Errors.SHUTTING_DOWN, `exporter ${this.id} is not accepting data`));
+    if (q === undefined) return Promise.reject(new TributaryError(Errors.WORKER_UNAVAILABLE, `exporter ${this.id}: shard ${shard} is not owned by worker ${this.worker?.index}`));
+    // Advanced IPC serialization may hand the bytes over as a plain Uint8Array.
+    return q.push(Buffer.isBuffer(record) ? record : Buffer.from(record.buffer, record.byteOffset, record.byteLength));
+  }
+}
+
+interface Forwarded {
+  readonly shard: number;
+  readonly record: Uint8Array;
+}
+
+/** The worker that queues and sends shard `shard`'s series. */
+export function ownerOf(shard: number, workers: number): number {
+  return shard % workers;
 }

@@ -150,3 +150,60 @@ describe('safeName', () => {
     expect(a).not.toBe(b);
   });
 });
+
+describe('file_storage with several workers (service::workers)', () => {
+  const workerHost = (index: number, count: number) => ({ ...testHost(), worker: () => ({ index, count, forward: async () => undefined, handle: () => () => undefined }) });
+
+  async function startAs(directory: string, index: number, count: number): Promise<FileStorage> {
+    const ext = new FileStorage(testSettings('extension', 'file_storage'), fileStorageSchema.parse({ directory }));
+    running.push(ext);
+    await ext.start(count === 1 ? testHost() : workerHost(index, count));
+    return ext;
+  }
+
+  async function fill(ext: FileStorage, name: string, from: number, n: number): Promise<void> {
+    const q = await ext.openQueue('prometheusremotewrite', name, OPTS);
+    for (let i = from; i < from + n; i++) await q.push(rec(i));
+  }
+
+  it('gives each worker its own directory, and worker 0 alone adopts the queues of workers beyond the new count', async () => {
+    const dir = await newDir();
+    const w0 = await startAs(dir, 0, 3);
+    const w1 = await startAs(dir, 1, 3);
+    const w2 = await startAs(dir, 2, 3);
+    await fill(w0, 'shard-0-of-3', 0, 5);
+    await fill(w1, 'shard-1-of-3', 100, 4);
+    await fill(w2, 'shard-2-of-3', 200, 3);
+    for (const e of running.splice(0)) await e.shutdown();
+    expect((await readdir(dir)).sort()).toEqual(['worker-0', 'worker-1', 'worker-2']);
+
+    // Restart with two workers: worker-2 is an orphan; worker 0 adopts it, worker 1 gets nothing.
+    const n0 = await startAs(dir, 0, 2);
+    const n1 = await startAs(dir, 1, 2);
+    expect(await n1.adoptOrphans('prometheusremotewrite')).toEqual([]);
+    const adopted = await n0.adoptOrphans('prometheusremotewrite');
+    expect(adopted).toHaveLength(1);
+    expect((await drain(adopted[0])).map(recNo)).toEqual([200, 201, 202]);
+    // Its own queues are not adopted twice.
+    expect(await n0.adoptOrphans('prometheusremotewrite')).toHaveLength(0);
+    for (const e of running.splice(0)) await e.shutdown();
+    // Drained, the orphan directory is gone; the others keep their data.
+    expect((await readdir(dir)).sort()).toEqual(['worker-0', 'worker-1']);
+
+    // Back to one process: it adopts both workers' queues, in full.
+    const single = await startAs(dir, 0, 1);
+    const all = await single.adoptOrphans('prometheusremotewrite');
+    const got = (await Promise.all(all.map((q) => drain(q)))).flat().map(recNo).sort((a, b) => a - b);
+    expect(got).toEqual([0, 1, 2, 3, 4, 100, 101, 102, 103]);
+  });
+
+  it('adopts the single-process queues when the gateway moves to several workers', async () => {
+    const dir = await newDir();
+    await fill(await startAs(dir, 0, 1), 'shard-0-of-1', 0, 4);
+    for (const e of running.splice(0)) await e.shutdown();
+    const w0 = await startAs(dir, 0, 2);
+    const adopted = await w0.adoptOrphans('prometheusremotewrite');
+    expect(adopted).toHaveLength(1);
+    expect((await drain(adopted[0])).map(recNo)).toEqual([0, 1, 2, 3]);
+  });
+});

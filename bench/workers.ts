@@ -1,0 +1,195 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePorts } from '../test/kit/ports.js';
+import { processCpuSeconds, totalCpuSeconds } from './kit/proc-cpu.js';
+import { sendAll } from './kit/load.js';
+import { POINTS_PER_REQUEST, otlpPayload } from './kit/payloads.js';
+import { type Proc, ROOT, run, startGateway } from './kit/procs.js';
+import { cpuSeconds, fmtRate, median } from './measure.js';
+
+/**
+ * service::workers (issue 8): the remote-write path (OTLP/HTTP protobuf ->
+ * batch -> remote write + SigV4 to a sink that only reads the body), one
+ * gateway with 1 worker and one with 2 workers, saturated in alternating
+ * rounds. For each: CPUs its processes use (primary + workers, from /proc,
+ * over the wall time of the round) and points per CPU-second; the ratio of
+ * the two per-CPU-second rates; and the load generator's own CPU, since on
+ * a 2-core machine it competes with the gateway.
+ */
+
+const KEYS = { AWS_ACCESS_KEY_ID: 'AKIABENCHBENCHBENCH1', AWS_SECRET_ACCESS_KEY: 'benchsecretbenchsecretbenchsecretbench12', AWS_REGION: 'us-east-1' };
+const REQUESTS = 480;
+/** Connections: enough that each of 2 workers has more than send_batch_size (8192) points in flight, or batches would wait for their timeout. */
+const LANES = 16;
+const ROUNDS = 6;
+
+interface Contender {
+  readonly name: string;
+  readonly workers: number;
+  readonly proc: Proc;
+  readonly http: number;
+  readonly tel: number;
+  sent: number;
+  readonly cpus: number[];
+  readonly rates: number[];
+  readonly loadCpus: number[];
+  /** Share of the gateway's CPU spent in the primary: relaying forwards between workers, and /metrics. */
+  readonly primaryShare: number[];
+  /** Time the gateway's processes were ready to run but waited for a core (other processes had them), per second of wall time. */
+  readonly waits: number[];
+}
+
+/** Seconds the threads of these processes spent runnable but waiting for a CPU (/proc/<pid>/task/<tid>/schedstat, second field). */
+function runQueueSeconds(pids: readonly number[]): number {
+  let ns = 0;
+  for (const pid of pids) {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+      } catch {
+        // the thread ended between listing and reading
+      }
+    }
+  }
+  return ns / 1e9;
+}
+
+function config(workers: number, http: number, tel: number, sink: number): string {
+  return `
+receivers:
+  otlp: {protocols: {http: {endpoint: "127.0.0.1:${http}"}}}
+processors:
+  batch:
+exporters:
+  prometheusremotewrite:
+    endpoint: http://127.0.0.1:${sink}/api/v1/write
+    auth: {authenticator: sigv4auth}
+    remote_write_queue: {num_consumers: 4}
+extensions:
+  sigv4auth: {region: us-east-1, service: aps}
+service:
+  workers: ${workers}
+  extensions: [sigv4auth]
+  telemetry: {metrics: {address: "127.0.0.1:${tel}"}, logs: {level: warn}}
+  pipelines:
+    metrics: {receivers: [otlp], processors: [batch], exporters: [prometheusremotewrite]}
+`;
+}
+
+/** Points the gateway's exporters delivered, summed over workers, from its /metrics. */
+async function delivered(tel: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${tel}/metrics`)).text();
+  let n = 0;
+  for (const line of text.split('\n')) if (line.startsWith('otelcol_exporter_sent_metric_points_total{')) n += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return n;
+}
+
+/**
+ * Waits until the gateway has delivered `want` points, and returns when the
+ * last request reached the sink (performance.now()). It watches the sink's
+ * byte count, which costs the gateway nothing, and asks the gateway's
+ * /metrics (which, with workers, makes every worker serialize its registry)
+ * only once the sink has been quiet for a while.
+ */
+async function waitDelivered(sink: number, tel: number, want: number): Promise<number> {
+  const end = Date.now() + 180_000;
+  let last = -1;
+  let lastChange = performance.now();
+  for (;;) {
+    const { bytes } = (await (await fetch(`http://127.0.0.1:${sink}/`)).json()) as { bytes: number };
+    const now = performance.now();
+    if (bytes !== last) {
+      last = bytes;
+      lastChange = now;
+    } else if (now - lastChange > 300) {
+      const n = await delivered(tel);
+      if (n >= want) return lastChange;
+      lastChange = now;
+    }
+    if (Date.now() > end) throw new Error(`gateway delivered ${await delivered(tel)} points, expected ${want}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function pidsOf(c: Contender): number[] {
+  if (c.workers === 1) return [c.proc.pid];
+  const children = execFileSync('pgrep', ['-P', String(c.proc.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  if (children.length !== c.workers) throw new Error(`expected ${c.workers} worker processes, found ${children.length}`);
+  return [c.proc.pid, ...children];
+}
+
+export async function benchWorkers(): Promise<{ lines: string[] }> {
+  const ports = await freePorts(5);
+  const sinkPort = ports[0];
+  const sink = await run(process.execPath, [join(ROOT, 'build', 'bench', 'kit', 'null-sink.js'), String(sinkPort)], async () => (await fetch(`http://127.0.0.1:${sinkPort}/`)).ok);
+  const procs: Proc[] = [sink];
+  try {
+    const contenders: Contender[] = [];
+    for (const [k, workers] of [1, 2].entries()) {
+      const http = ports[1 + 2 * k];
+      const tel = ports[2 + 2 * k];
+      const proc = await startGateway(config(workers, http, tel, sinkPort), `http://127.0.0.1:${tel}/metrics`, KEYS);
+      procs.push(proc);
+      const c: Contender = { name: `${workers} worker${workers > 1 ? 's' : ''}`, workers, proc, http, tel, sent: 0, cpus: [], rates: [], loadCpus: [], primaryShare: [], waits: [] };
+      const end0 = Date.now() + 120_000;
+      while (!(await fetch(`http://127.0.0.1:${http}/v1/metrics`).then(() => true, () => false))) {
+        if (Date.now() > end0) throw new Error('the OTLP receiver did not start');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      // Ready when every worker answers (the 2-worker gateway's primary answers /metrics before they do).
+      if (workers > 1) {
+        const end = Date.now() + 120_000;
+        while (!(await fetch(`http://127.0.0.1:${tel}/metrics`).then((r) => r.text())).includes('tributary_workers{worker="primary"} 2')) {
+          if (Date.now() > end) throw new Error('workers did not start');
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      contenders.push(c);
+    }
+    let seq = 0;
+    const lanes = (n: number): Buffer[][] => {
+      const s0 = seq;
+      seq += n / LANES;
+      return Array.from({ length: LANES }, (_, lane) => Array.from({ length: n / LANES }, (_, i) => otlpPayload(s0 + i, lane)));
+    };
+    const headers = { 'content-type': 'application/x-protobuf' };
+    const round = async (c: Contender, n: number, measure: boolean): Promise<void> => {
+      const bodies = lanes(n);
+      const pids = pidsOf(c);
+      const c0 = totalCpuSeconds(pids);
+      const p0 = processCpuSeconds(c.proc.pid);
+      const q0 = runQueueSeconds(pids);
+      const l0 = cpuSeconds();
+      const w0 = performance.now();
+      await sendAll(`http://127.0.0.1:${c.http}/v1/metrics`, bodies, headers);
+      c.sent += n * POINTS_PER_REQUEST;
+      const w1 = await waitDelivered(sinkPort, c.tel, c.sent);
+      const wall = (w1 - w0) / 1000;
+      const cpu = totalCpuSeconds(pids) - c0;
+      if (!measure) return;
+      c.cpus.push(cpu / wall);
+      c.rates.push((n * POINTS_PER_REQUEST) / cpu);
+      c.loadCpus.push((cpuSeconds() - l0) / wall);
+      c.waits.push((runQueueSeconds(pids) - q0) / wall);
+      c.primaryShare.push((processCpuSeconds(c.proc.pid) - p0) / cpu);
+    };
+    for (const c of contenders) await round(c, 80, false); // warm-up: JIT, connections
+    for (let r = 0; r < ROUNDS; r++) for (const c of r % 2 === 0 ? contenders : [...contenders].reverse()) await round(c, REQUESTS, true);
+    const [one, two] = contenders;
+    const ratio = median(two.rates.map((x, k) => x / one.rates[k]));
+    const line = (c: Contender): string =>
+      `${c.name}: ${median(c.cpus).toFixed(2)} CPUs used by the gateway's processes, ${fmtRate(median(c.rates))} points per CPU-second; load generator ${median(c.loadCpus).toFixed(2)} CPUs; the gateway's threads waited for a free core ${median(c.waits).toFixed(2)} s per second (rounds: ${c.cpus.map((x, k) => `${x.toFixed(2)} CPUs ${fmtRate(c.rates[k])}`).join(', ')})`;
+    return {
+      lines: [
+        `payload: ${POINTS_PER_REQUEST} points per OTLP request (100 metrics x 20 series), ${REQUESTS} requests per round over ${LANES} keep-alive connections, ${ROUNDS} alternating rounds; OTLP/HTTP -> batch -> remote write + SigV4 (4 consumers) -> a sink that only reads bodies`,
+        line(one),
+        line(two),
+        `2 workers: the primary (relaying requests of series another worker owns, serving /metrics) uses ${(median(two.primaryShare) * 100).toFixed(1)}% of the gateway's CPU`,
+        `points per CPU-second, 2 workers / 1 worker: ${ratio.toFixed(2)} (median of per-round ratios ${two.rates.map((x, k) => (x / one.rates[k]).toFixed(2)).join(', ')}; target >= 0.85); 2 workers use ${median(two.cpus).toFixed(2)} CPUs (target > 1.4)`,
+      ],
+    };
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+  }
+}
