@@ -181,6 +181,8 @@ describe('OTLP/JSON decoder errors', () => {
   it.each([
     ['not json', '{', /not valid JSON/],
     ['wrong top-level type', '[]', /at \$: must be an object/],
+    // Found by fuzzing: describing the value for the message overflowed the stack (RangeError, a 500).
+    ['wrong top-level type nested 100,000 deep', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, /at \$: must be an object \(got a deeply nested array\)/],
     ['bad time', '{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"g","gauge":{"dataPoints":[{"timeUnixNano":"soon","asDouble":1}]}}]}]}]}', /resourceMetrics\[0\]\.scopeMetrics\[0\]\.metrics\[0\]\.gauge\.dataPoints\[0\]\.timeUnixNano/],
     ['bad asInt', '{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"g","gauge":{"dataPoints":[{"timeUnixNano":"1","asInt":"x"}]}}]}]}]}', /asInt: must be an integer/],
     ['bad trace id', '{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"g","gauge":{"dataPoints":[{"timeUnixNano":"1","asInt":1,"exemplars":[{"asDouble":1,"traceId":"xyz"}]}]}}]}]}]}', /traceId: must be 32 hex digits/],

@@ -127,7 +127,13 @@ function hexBytes(v: unknown, path: string, size: number): Uint8Array {
 }
 
 function describe(v: unknown): string {
-  const s = JSON.stringify(v);
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    // JSON.parse accepts nesting deeper than JSON.stringify can recurse (RangeError): name the kind only.
+    return Array.isArray(v) ? 'a deeply nested array' : 'a deeply nested object';
+  }
   if (s === undefined) return String(v);
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
