@@ -25,6 +25,21 @@ export interface ClientAuthenticator extends Extension {
    * or IMDS unreachable), permanent when the configuration cannot work.
    */
   authorize(req: OutgoingRequest): Promise<Record<string, string>>;
+  /**
+   * Told that the server refused the credentials as expired (for AWS: 403
+   * with ExpiredToken / "security token ... is expired"), so the next
+   * authorize() loads fresh ones. Optional: static credentials cannot expire.
+   */
+  credentialsExpired?(): void;
+}
+
+/**
+ * Whether a 401/403 answer says the credentials expired (a temporary AWS
+ * session token past its end), as opposed to being wrong: the first is
+ * retried with fresh credentials, the second is permanent.
+ */
+export function saysCredentialsExpired(status: number, body: string): boolean {
+  return (status === 403 || status === 401) && /ExpiredToken|security token included in the request is expired|token has expired|Signature expired/i.test(body);
 }
 
 export function isClientAuthenticator(e: Extension | undefined): e is ClientAuthenticator {

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { ClientAuthenticator } from '../../component/client-auth.js';
+import { type ClientAuthenticator, saysCredentialsExpired } from '../../component/client-auth.js';
 import { TributaryError, asTributaryError } from '../../errors/tributary-error.js';
 import { post } from '../helper/http-client.js';
 import { parseRetryAfter } from '../helper/retry.js';
@@ -63,6 +63,12 @@ export class RemoteWriteTransport {
     if (s >= 200 && s < 300) return { kind: 'ok', status: s };
     if (s === 413) return { kind: 'too_large', detail };
     if (s === 429 || s >= 500 || s === 408) return { kind: 'retry', reason: `http_${s}`, afterMs: parseRetryAfter(res.headers['retry-after']), detail };
+    // Expired temporary credentials (a session that outlived its refresh): load new ones and retry;
+    // wrong credentials stay permanent.
+    if (auth !== undefined && saysCredentialsExpired(s, res.bodyText ?? '')) {
+      auth.credentialsExpired?.();
+      return { kind: 'retry', reason: 'credentials_expired', afterMs: undefined, detail };
+    }
     return { kind: 'permanent', status: s, detail };
   }
 }

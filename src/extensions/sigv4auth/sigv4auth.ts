@@ -112,6 +112,11 @@ export class Sigv4Auth implements ClientAuthenticator {
     return this.signer.sign(req);
   }
 
+  credentialsExpired(): void {
+    this.set.logger.warn('sigv4auth: the server refused the credentials as expired; loading them anew');
+    this.cache?.invalidate();
+  }
+
   shutdown(): Promise<void> {
     return this.life.shutdown(() => {
       this.watch?.close();
