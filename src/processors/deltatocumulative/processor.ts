@@ -51,6 +51,17 @@ export class DeltaToCumulativeProcessor extends StreamProcessor {
     return this.state.bytes();
   }
 
+  /**
+   * Output columns start anew per batch, sized by the largest batch seen:
+   * left to run, they would be kept until 65,536 points went through them,
+   * a fixed tens of MB for histograms however few the streams.
+   */
+  protected override beginBatch(): void {
+    this.nb.reset();
+    this.hb.reset();
+    this.eb.reset();
+  }
+
   protected evictStale(nowMs: number): number {
     return this.state.sweep(nowMs);
   }

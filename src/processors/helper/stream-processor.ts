@@ -80,6 +80,7 @@ export abstract class StreamProcessor implements Processor {
   process(batch: MetricBatch, nowMs: number, ctx: RequestContext = EMPTY_CONTEXT): void {
     this.now = nowMs;
     this.ctx = ctx;
+    this.beginBatch();
     visitMetrics(batch, this.keys, (m, rm) => this.metric(m, rm));
     this.ctx = EMPTY_CONTEXT;
     const limited = this.drops.flush(this.set).get('stream_limit');
@@ -90,6 +91,9 @@ export abstract class StreamProcessor implements Processor {
     }
     this.gauges(nowMs, false);
   }
+
+  /** Called before each batch is processed (subclasses renew their output scratch here). */
+  protected beginBatch(): void {}
 
   /** Forgets stale streams now (the timer calls this; so do tests). */
   sweep(nowMs: number): void {
