@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import snappyjs from 'snappyjs';
 import { describe, expect, it } from 'vitest';
-import { snappyCompress, snappyUncompress } from './snappy.js';
+import { SnappyScratch, snappyCompress, snappyUncompress } from './snappy.js';
 
 describe('snappyUncompress (block format)', () => {
   it('round-trips what snappy and snappyjs compress, including long literals and overlapping copies', () => {
@@ -21,6 +21,26 @@ describe('snappyUncompress (block format)', () => {
       ),
       { numRuns: 500 },
     );
+  });
+
+  it('decodes into a reused scratch buffer: bodies of growing and shrinking sizes, each exact despite what the last one left', () => {
+    const scratch = new SnappyScratch(64 * 1024);
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 3000 })).map(([p, n]) => Buffer.concat(Array.from({ length: n }, () => p))),
+        (b) => {
+          const out = snappyUncompress(snappyCompress(b), Number.MAX_SAFE_INTEGER, scratch);
+          expect(out.length).toBe(b.length);
+          expect(out.equals(b)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // Past maxKeep: a buffer of its own, the scratch untouched.
+    const big = Buffer.alloc(100 * 1024, 7);
+    const kept = snappyUncompress(snappyCompress(Buffer.from('abc')), 10, scratch);
+    expect(snappyUncompress(snappyCompress(big), Number.MAX_SAFE_INTEGER, scratch).equals(big)).toBe(true);
+    expect(kept.toString()).toBe('abc');
   });
 
   it('refuses output beyond the limit before allocating it (a "snappy bomb")', () => {

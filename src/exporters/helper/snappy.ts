@@ -36,11 +36,34 @@ export function snappyCompress(b: Uint8Array): Buffer {
 }
 
 /**
+ * A reusable output buffer for snappyUncompress, for callers that are done
+ * with the decompressed bytes before the next call (a receiver that decodes
+ * synchronously and keeps nothing that points into the body). Requests of
+ * hundreds of KB otherwise cost a fresh allocation each, outside V8's heap:
+ * page faults and external-memory pressure that triggers garbage
+ * collections. Holds at most `maxKeep` bytes; larger outputs are allocated
+ * per call.
+ */
+export class SnappyScratch {
+  private buf = Buffer.allocUnsafe(0);
+
+  constructor(private readonly maxKeep = 4 * 1024 * 1024) {}
+
+  /** A buffer of exactly `len` bytes (contents unspecified), valid until the next call. */
+  get(len: number): Buffer {
+    if (len > this.maxKeep) return Buffer.allocUnsafe(len);
+    if (this.buf.length < len) this.buf = Buffer.allocUnsafeSlow(Math.min(this.maxKeep, Math.max(len, this.buf.length * 2)));
+    return this.buf.subarray(0, len);
+  }
+}
+
+/**
  * Decompresses a snappy block, refusing output larger than `maxBytes` (a
  * RangeError) before allocating it. Corrupt input throws an Error whose
- * message starts with "snappy: corrupt input".
+ * message starts with "snappy: corrupt input". With `scratch`, the result
+ * is a view on the scratch buffer, overwritten by the next call with it.
  */
-export function snappyUncompress(b: Uint8Array, maxBytes = Number.MAX_SAFE_INTEGER): Buffer {
+export function snappyUncompress(b: Uint8Array, maxBytes = Number.MAX_SAFE_INTEGER, scratch?: SnappyScratch): Buffer {
   let len = 0;
   let mul = 1;
   let p = 0;
@@ -53,7 +76,8 @@ export function snappyUncompress(b: Uint8Array, maxBytes = Number.MAX_SAFE_INTEG
   }
   if (len > maxBytes) throw new RangeError(`snappy: uncompressed size ${len} exceeds the limit of ${maxBytes} bytes`);
   // Not zero-filled: every byte is written, or the body is refused below.
-  const out = Buffer.allocUnsafe(len);
+  const out = scratch === undefined ? Buffer.allocUnsafe(len) : scratch.get(len);
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const n = b.length;
   let o = 0;
   while (p < n) {
@@ -99,11 +123,21 @@ export function snappyUncompress(b: Uint8Array, maxBytes = Number.MAX_SAFE_INTEG
     }
     if (off === 0 || off > o || o + l > len) throw corrupt('copy refers outside the output');
     let from = o - off;
-    if (off >= l && l >= 16) {
+    if (off >= l && l >= 64) {
       out.copyWithin(o, from, from + l);
       o += l;
+    } else if (off >= 4) {
+      // Four bytes at a time: with off >= 4 each word read lies wholly in
+      // what is already written, so overlapping copies still repeat the
+      // pattern as the format defines. The last word may end up to 3 bytes
+      // past the copy (rewritten by what follows) but never past `len`.
+      const end = o + l;
+      if (end + 3 <= len) {
+        for (; o < end; o += 4, from += 4) dv.setInt32(o, dv.getInt32(from, true), true);
+        o = end;
+      } else while (o < end) out[o++] = out[from++];
     } else {
-      // Overlapping copies repeat a pattern, byte by byte as the format defines.
+      // Short-period repeats, byte by byte as the format defines.
       const end = o + l;
       while (o < end) out[o++] = out[from++];
     }

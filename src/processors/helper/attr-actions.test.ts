@@ -112,6 +112,19 @@ describe('attribute actions', () => {
     expect(a.forBatch(ctx('a'))(x).toObject()).toEqual({ host: 'h1', tenant: 'a' });
   });
 
+  it('stays right when one batch holds more distinct sets than the result cache keeps (generations turn over mid-batch)', () => {
+    const a = new AttrActions(actionsSchema.parse([{ key: 'tenant', from_context: 'x-tenant', action: 'upsert' }]));
+    const ctx = (t: string): ClientInfo => ({ metadata: new Map([['x-tenant', [t]]]) });
+    const sets = Array.from({ length: 40_000 }, (_, i) => Attributes.fromObject({ host: `h${i}` }));
+    for (const t of ['a', 'b', 'a']) {
+      const f = a.forBatch(ctx(t));
+      // Twice through, so later lookups hit entries made before a turnover.
+      for (const k of [0, 1]) {
+        for (let i = k; i < sets.length; i += 7) expect(f(sets[i]).toObject()).toEqual({ host: `h${i}`, tenant: t });
+      }
+    }
+  });
+
   it('returns the input set itself when nothing changes', () => {
     const a = new AttrActions(actionsSchema.parse([{ key: 'env', value: 'prod', action: 'update' }]));
     const x = Attributes.fromObject({ host: 'h1' });

@@ -186,16 +186,19 @@ export class AttrActions {
   forBatch(client: ClientInfo): (a: Attributes) => Attributes {
     const ctxValues = this.actions.map((a) => ('source' in a && 'ctx' in a.source ? contextValue(client, a.source.ctx) : undefined));
     const signature = this.usesContext ? ctxValues.map((v) => (v === undefined ? '\u0001' : v)).join('\u0000') : '';
-    const memo = new Map<Attributes, Attributes>();
+    // The table of this signature, fetched once per batch: in steady state a
+    // point costs one map lookup (no per-batch memo to fill).
+    let table = this.results.table(signature);
     return (a) => {
-      let out = memo.get(a);
+      let out = table.get(a);
       if (out === undefined) {
         out = this.results.get(signature, a);
         if (out === undefined) {
           out = this.apply(a, ctxValues);
           this.results.set(signature, a, out);
         }
-        memo.set(a, out);
+        // get and set may have started a new generation.
+        table = this.results.table(signature);
       }
       return out;
     };
@@ -256,6 +259,13 @@ class ResultCache {
 
   constructor(private readonly capacity = 16_384) {}
 
+  /** The current generation's entries for `signature` (created empty if none). */
+  table(signature: string): Map<Attributes, Attributes> {
+    let m = this.current.get(signature);
+    if (m === undefined) this.current.set(signature, (m = new Map()));
+    return m;
+  }
+
   get(signature: string, a: Attributes): Attributes | undefined {
     const hit = this.current.get(signature)?.get(a);
     if (hit !== undefined) return hit;
@@ -270,9 +280,7 @@ class ResultCache {
       this.current = new Map();
       this.size = 0;
     }
-    let m = this.current.get(signature);
-    if (m === undefined) this.current.set(signature, (m = new Map()));
-    m.set(a, out);
+    this.table(signature).set(a, out);
     this.size++;
   }
 }

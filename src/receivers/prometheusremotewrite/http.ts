@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Errors } from '../../errors/catalogue.js';
 import { TributaryError } from '../../errors/tributary-error.js';
 import { type ProtocolError, retryAfterHeader } from '../../errors/transport.js';
-import { snappyUncompress } from '../../exporters/helper/snappy.js';
+import { SnappyScratch, snappyUncompress } from '../../exporters/helper/snappy.js';
 import { countPoints } from '../../model/metric.js';
 import { type Assembled, PrwDecoder } from '../../model/prw/decoder.js';
 import { tooLarge } from '../helper/decompress.js';
@@ -75,6 +75,10 @@ export function createPrwHttpServer(d: HttpReceiverDeps<PrwReceiverConfig>): Htt
   const app = server.app;
   // One decoder per receiver: it remembers this receiver's series and 1.0 metadata. Decoding is synchronous.
   const decoder = new PrwDecoder();
+  // Decompressed bodies go to one reused buffer: the decoder copies what it
+  // keeps (interned label bytes, strings), and decompress + decode run with
+  // no await between them, so no request can see another's bytes.
+  const scratch = new SnappyScratch();
   const component = `receiver/${d.id}`;
 
   app.post(WRITE_PATH, async (req, reply) => {
@@ -94,7 +98,7 @@ export function createPrwHttpServer(d: HttpReceiverDeps<PrwReceiverConfig>): Htt
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     let body: Buffer;
     try {
-      body = snappyUncompress(raw, limit);
+      body = snappyUncompress(raw, limit, scratch);
     } catch (err) {
       if (err instanceof RangeError) throw tooLarge(limit, 'decompressed request body');
       throw new TributaryError(Errors.DECOMPRESS, `${(err as Error).message}; the body must be snappy block format (not the framed format)`, { cause: err });
