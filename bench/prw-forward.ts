@@ -1,7 +1,7 @@
 import { processCpuSeconds } from './kit/proc-cpu.js';
 import { sendAll } from './kit/load.js';
 import { POINTS_PER_REQUEST, remoteWriteBody, remoteWritePayload } from './kit/payloads.js';
-import { type Proc, run, startGateway, startSink, tempDir, waitForSamples } from './kit/procs.js';
+import { BENCH_AWS_KEYS, type Proc, startGateway, startSink, startVmagent, waitForSamples } from './kit/procs.js';
 import { freePorts } from '../test/kit/ports.js';
 import { SnappyScratch, snappyCompress, snappyUncompress } from '../src/exporters/helper/snappy.js';
 import { cpuSeconds, fmtRate, median } from './measure.js';
@@ -15,7 +15,7 @@ import { cpuSeconds, fmtRate, median } from './measure.js';
  * decompression plus compression of the same bodies, the unavoidable part.
  */
 
-const KEYS = { AWS_ACCESS_KEY_ID: 'AKIABENCHBENCHBENCH1', AWS_SECRET_ACCESS_KEY: 'benchsecretbenchsecretbenchsecretbench12', AWS_REGION: 'us-east-1' };
+const KEYS = BENCH_AWS_KEYS;
 const TOKEN = 'bench-token-0123456789abcdef';
 const REQUESTS = 400;
 const LANES = 4;
@@ -55,22 +55,7 @@ service:
     `http://127.0.0.1:${rwPort}/`,
     KEYS,
   );
-  const vmagent = await run(
-    'vmagent',
-    [
-      `-httpListenAddr=127.0.0.1:${vmPort}`,
-      `-remoteWrite.url=http://127.0.0.1:${sinkV}/api/v1/write`,
-      `-remoteWrite.tmpDataPath=${tempDir()}`,
-      '-remoteWrite.label=tenant=paris',
-      '-remoteWrite.aws.useSigv4',
-      '-remoteWrite.aws.region=us-east-1',
-      `-remoteWrite.aws.accessKey=${KEYS.AWS_ACCESS_KEY_ID}`,
-      `-remoteWrite.aws.secretKey=${KEYS.AWS_SECRET_ACCESS_KEY}`,
-      '-remoteWrite.queues=4',
-      '-loggerLevel=ERROR',
-    ],
-    async () => (await fetch(`http://127.0.0.1:${vmPort}/health`)).ok,
-  );
+  const vmagent = await startVmagent(vmPort, sinkV, ['-remoteWrite.label=tenant=paris']);
   const procs: Proc[] = [...sinks, gw, vmagent];
   const rwHeaders = { 'content-encoding': 'snappy', 'content-type': 'application/x-protobuf', 'x-prometheus-remote-write-version': '0.1.0' };
   try {

@@ -78,3 +78,26 @@ export async function startGateway(configYaml: string, probeUrl: string, env: Re
     return true;
   }, env);
 }
+
+/** Static AWS keys both sides of a remote-write benchmark sign with. */
+export const BENCH_AWS_KEYS = { AWS_ACCESS_KEY_ID: 'AKIABENCHBENCHBENCH1', AWS_SECRET_ACCESS_KEY: 'benchsecretbenchsecretbenchsecretbench12', AWS_REGION: 'us-east-1' };
+
+/** vmagent forwarding remote write to `sinkPort` with SigV4 and 4 queues, plus `extra` flags. */
+export async function startVmagent(port: number, sinkPort: number, extra: string[] = []): Promise<Proc> {
+  return run(
+    'vmagent',
+    [
+      `-httpListenAddr=127.0.0.1:${port}`,
+      `-remoteWrite.url=http://127.0.0.1:${sinkPort}/api/v1/write`,
+      `-remoteWrite.tmpDataPath=${tempDir()}`,
+      ...extra,
+      '-remoteWrite.aws.useSigv4',
+      '-remoteWrite.aws.region=us-east-1',
+      `-remoteWrite.aws.accessKey=${BENCH_AWS_KEYS.AWS_ACCESS_KEY_ID}`,
+      `-remoteWrite.aws.secretKey=${BENCH_AWS_KEYS.AWS_SECRET_ACCESS_KEY}`,
+      '-remoteWrite.queues=4',
+      '-loggerLevel=ERROR',
+    ],
+    async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok,
+  );
+}
