@@ -233,7 +233,7 @@ export class SelfMetrics {
   });
   readonly memoryLimiterUsage = new Gauge({
     name: 'tributary_memory_limiter_usage_bytes',
-    help: 'Memory the memory_limiter last measured (resident set size) and its limits, by kind (rss, soft_limit, hard_limit, heap_used).',
+    help: 'Memory the memory_limiter last measured and its limits, by kind: rss, heap_used, heap_total, external, used (what the soft limit is compared with: the resident set, or what the process holds when lower), soft_limit, hard_limit.',
     labelNames: ['processor', 'kind'],
     registers: [this.registry],
   });

@@ -85,6 +85,18 @@ describe('overload at 3x measured capacity', () => {
     expect(code).toBe(0);
   });
 
+  /** What the gateway's memory_limiter last measured, and its exporter queue, for the log and for failures. */
+  async function gatewayMemory(): Promise<string> {
+    const f = parsePromText(await (await fetch(telemetry)).text());
+    const usage = Object.fromEntries(
+      ['rss', 'used', 'heap_used', 'heap_total', 'external', 'soft_limit'].map((kind) => [
+        kind,
+        Math.round((sampleValue(f, 'tributary_memory_limiter_usage_bytes', { kind }) ?? Number.NaN) / 1048576),
+      ]),
+    );
+    return `memory_limiter MiB ${JSON.stringify(usage)}; exporter queue ${sampleValue(f, 'otelcol_exporter_queue_size', {})}`;
+  }
+
   it('keeps RSS under the limit, tells senders to retry, loses nothing acknowledged and recovers within the bound', async () => {
     const ledger = new Ledger('overload', SERIES, PAD_BYTES);
     const tsBase = Date.now() - 7_200_000;
@@ -121,19 +133,29 @@ describe('overload at 3x measured capacity', () => {
     const fresh = ((tally.requests - tally.retried) * SERIES) / seconds;
 
     // 3. Load drops: a normal request is accepted again within the bound.
+    // If it is not, the failure says what the probes got and what the gateway measured.
     const probe = new Ledger('overload_probe', 1);
+    const probeAnswers: Record<string, number> = {};
     await waitUntil(
-      async () => (await runClients({ url, ledger: probe, clients: 1, tsBase: Date.now(), until: () => false, maxRequestsPerClient: 1, retryForMs: 0 })).acked === 1,
+      async () => {
+        const t = await runClients({ url, ledger: probe, clients: 1, tsBase: Date.now(), until: () => false, maxRequestsPerClient: 1, retryForMs: 0 });
+        for (const [s, n] of Object.entries(t.refused)) probeAnswers[s] = (probeAnswers[s] ?? 0) + n;
+        return t.acked === 1;
+      },
       'a normal request accepted after the load dropped',
       RECOVERY_BOUND_MS,
       250,
-    );
+    ).catch(async (e: unknown) => {
+      throw new Error(`${String(e)}; probe answers ${JSON.stringify(probeAnswers)}; ${await gatewayMemory()}`);
+    });
+    const afterLoad = await gatewayMemory();
 
     // 4. Everything acknowledged reaches the sink.
     let c = ledger.reconcile(sink.samples);
     await waitUntil(() => (c = ledger.reconcile(sink.samples)).lost === 0, 'every acknowledged point at the sink', sized(300_000, 900_000), 1000).catch(() => undefined);
     const refusals = Object.entries(tally.refused).filter(([s]) => s === '429' || s === '503').reduce((a, [, n]) => a + n, 0);
     const families = parsePromText(await (await fetch(telemetry)).text());
+    console.log(`overload: when the probe was accepted, ${afterLoad}`);
     const limiterRefusals = sampleValue(families, 'tributary_memory_limiter_refused_total', { where: 'receiver' }) ?? 0;
     console.log(
       Ledger.line(

@@ -17,7 +17,7 @@ import { testSettings } from '../../test-kit/settings.js';
 import { type MemoryLimiterConfig, limitsOf, memoryLimiterSchema, validateMemoryLimiter } from './config.js';
 import { memoryLimiterFactory } from './factory.js';
 import { MemoryLimiter } from './memory-limiter.js';
-import { type Level, MemoryMonitor } from './monitor.js';
+import { type Level, MemoryMonitor, readMemory, usedBytes } from './monitor.js';
 
 lifecycleSuite(memoryLimiterFactory, { limit_mib: 100_000 });
 
@@ -100,6 +100,30 @@ describe('memory monitor', () => {
     expect(scripted([260], { gcFrees: 80 }).levels).toEqual([1]);
   });
 
+  it('compares the soft limit with what the process holds when part of the resident set is freed memory kept for reuse, and the hard limit with the resident set', () => {
+    const level = (rss: number, held: number | undefined): Level => {
+      const m = new MemoryMonitor({ soft: 150, hard: 200, softGcIntervalMs: 0, hardGcIntervalMs: 0, read: () => ({ rss, heapUsed: 0, held }), gc: () => false });
+      m.check();
+      return m.level;
+    };
+    // After a burst: 170 resident, 90 held -> accepting again.
+    expect(level(170, 90)).toBe(0);
+    // Held memory above the soft limit -> refusing, whatever the resident set says.
+    expect(level(170, 160)).toBe(1);
+    // The estimate never exceeds what is resident.
+    expect(level(120, 160)).toBe(0);
+    // Above the hard limit on the resident set -> hard-limited even with little held.
+    expect(level(210, 90)).toBe(2);
+    // No estimate: the resident set decides.
+    expect(level(170, undefined)).toBe(1);
+  });
+
+  it('reads what it holds as at least the V8 heap, and uses no more than the resident set', () => {
+    const r = readMemory();
+    expect(r.held).toBeGreaterThanOrEqual(r.heapTotal ?? Number.NaN);
+    expect(usedBytes(r)).toBeLessThanOrEqual(r.rss);
+  });
+
   it('reports changes of level', () => {
     expect(scripted([100, 160, 210, 100]).changes).toEqual([
       [1, 0],
@@ -131,7 +155,7 @@ describe('memory_limiter processor', () => {
     expect(err).toBeInstanceOf(TributaryError);
     expect((err as TributaryError).def).toBe(Errors.MEMORY_LIMITED);
     expect((err as TributaryError).retryable).toBe(true);
-    expect((err as TributaryError).message).toBe('memory_limiter memory_limiter: the gateway uses 160 MiB, above its soft limit; retry later');
+    expect((err as TributaryError).message).toBe('memory_limiter memory_limiter: the gateway uses 160 MiB (resident 160 MiB), above its soft limit; retry later');
     const wire = toProtocolError(err);
     expect([wire.http, wire.grpc, wire.retryAfterMs]).toEqual([503, 14, 2000]);
     expect(p.refuseIntake()?.def).toBe(Errors.MEMORY_LIMITED);

@@ -10,12 +10,30 @@ import { runInNewContext } from 'node:vm';
  * min_gc_interval_when_soft_limited, above the hard limit at most every
  * min_gc_interval_when_hard_limited, and measures again after it, so that
  * garbage alone does not keep data refused.
+ *
+ * The soft limit is compared with the smaller of the resident set and what
+ * the process holds (V8's heap, buffers, and what the first reading found
+ * resident outside both: code, stacks, native libraries). After a burst,
+ * memory the C allocator has freed often stays resident: it is reused for new
+ * data but not handed back to the kernel, so the resident set alone
+ * would keep the gateway refusing long after the load has gone (CI once saw
+ * a gateway at 160 MiB resident with a 150 MiB soft limit refuse for 30 s
+ * with an idle pipeline). The hard limit is always the resident set: that is
+ * what an out-of-memory killer counts.
  */
 
 export interface MemoryReading {
   /** Resident set size, bytes: what an out-of-memory killer counts. */
   readonly rss: number;
   readonly heapUsed: number;
+  readonly heapTotal?: number;
+  readonly external?: number;
+  /**
+   * Bytes the process holds: V8's heap as committed (a forced collection shrinks it), buffers, and
+   * what the first reading found resident outside both. Memory the C allocator has freed but kept
+   * is not in it. Absent means "use rss".
+   */
+  readonly held?: number;
 }
 
 export type Level = 0 | 1 | 2;
@@ -33,8 +51,18 @@ export interface MonitorOptions {
   readonly onGc?: () => void;
 }
 
+let overhead: number | undefined;
+
 export function readMemory(): MemoryReading {
-  return { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed };
+  const u = process.memoryUsage();
+  // What is resident besides V8's heap and buffers (code, stacks, native libraries), as before any load.
+  overhead ??= Math.max(0, u.rss - u.heapTotal - u.external);
+  return { rss: u.rss, heapUsed: u.heapUsed, heapTotal: u.heapTotal, external: u.external, held: u.heapTotal + u.external + overhead };
+}
+
+/** What the soft limit is compared with: the resident set, or less when part of it is freed memory kept for reuse. */
+export function usedBytes(r: MemoryReading): number {
+  return r.held === undefined ? r.rss : Math.min(r.rss, r.held);
 }
 
 let gcFn: (() => void) | null | undefined;
@@ -105,6 +133,6 @@ export class MemoryMonitor {
   }
 
   private levelOf(r: MemoryReading): Level {
-    return r.rss >= this.o.hard ? 2 : r.rss >= this.o.soft ? 1 : 0;
+    return r.rss >= this.o.hard ? 2 : usedBytes(r) >= this.o.soft ? 1 : 0;
   }
 }
