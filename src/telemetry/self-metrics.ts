@@ -233,7 +233,7 @@ export class SelfMetrics {
   });
   readonly memoryLimiterUsage = new Gauge({
     name: 'tributary_memory_limiter_usage_bytes',
-    help: 'Memory the memory_limiter last measured and its limits, by kind: rss, heap_used, heap_total, external, used (what the soft limit is compared with: the resident set, or what the process holds when lower), soft_limit, hard_limit.',
+    help: 'Memory the memory_limiter last measured and its limits, by kind: rss, heap_used, heap_total, external, used (what the soft limit is compared with: the resident set less half of what the process does not hold), soft_limit, hard_limit.',
     labelNames: ['processor', 'kind'],
     registers: [this.registry],
   });

@@ -106,11 +106,13 @@ describe('memory monitor', () => {
       m.check();
       return m.level;
     };
-    // After a burst: 170 resident, 90 held -> accepting again.
-    expect(level(170, 90)).toBe(0);
-    // Held memory above the soft limit -> refusing, whatever the resident set says.
-    expect(level(170, 160)).toBe(1);
-    // The estimate never exceeds what is resident.
+    // After a burst: 170 resident, 120 held -> 145 used, accepting again.
+    expect(level(170, 120)).toBe(0);
+    // 170 resident, 130 held -> 150 used, refusing.
+    expect(level(170, 130)).toBe(1);
+    // Held memory at the soft limit -> refusing.
+    expect(level(160, 150)).toBe(1);
+    // The estimate never counts more than is resident.
     expect(level(120, 160)).toBe(0);
     // Above the hard limit on the resident set -> hard-limited even with little held.
     expect(level(210, 90)).toBe(2);
