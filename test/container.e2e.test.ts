@@ -11,6 +11,7 @@ import { type HttpRecorder, startHttpRecorder } from './kit/http-recorder.js';
 import { gaugeRequestOf, postOtlp } from './kit/otlp-send.js';
 import { freePorts, waitUntil } from './kit/ports.js';
 import { type PeerProcess, startPeer } from './kit/process.js';
+import { NODE_FLAGS } from '../src/node-flags.js';
 
 /**
  * The Dockerfile, built and run as an operator would, without a registry or
@@ -54,7 +55,7 @@ describe('the container image', () => {
     expect(uid).toMatch(/^\d+$/);
     expect(Number(uid)).toBeGreaterThan(0);
     expect(Number(gid)).toBeGreaterThan(0);
-    expect(config.Entrypoint).toEqual(['node', '/app/dist/cli.js']);
+    expect(config.Entrypoint).toEqual(['node', ...NODE_FLAGS, '/app/dist/cli.js']);
     expect(config.Cmd).toEqual(['--config', '/etc/tributary/config.yaml']);
     expect(Object.keys(config.ExposedPorts ?? {}).sort()).toEqual(['13133/tcp', '19291/tcp', '4317/tcp', '4318/tcp', '4320/tcp', '8086/tcp', '8888/tcp']);
     expect(config.Healthcheck?.Test?.slice(0, 3)).toEqual(['CMD', 'node', '-e']);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { NODE_FLAGS } from '../../src/node-flags.js';
 
 /** Processes a benchmark runs: started here, stopped by their process id. */
 export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -73,7 +74,7 @@ export async function startGateway(configYaml: string, probeUrl: string, env: Re
   const dir = tempDir();
   const cfg = join(dir, 'config.yaml');
   writeFileSync(cfg, configYaml);
-  return run(process.execPath, [...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, 'dist', 'cli.js'), '--config', cfg], async () => {
+  return run(process.execPath, [...NODE_FLAGS, ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, 'dist', 'cli.js'), '--config', cfg], async () => {
     await fetch(probeUrl);
     return true;
   }, env);

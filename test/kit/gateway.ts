@@ -3,11 +3,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { NODE_FLAGS } from '../../src/node-flags.js';
 import { waitUntil } from './ports.js';
 
 /**
  * Runs the built gateway (dist/cli.js) as a separate process, as operators
- * run it, so tests can signal and kill it. Stopped by its own process id.
+ * run it (with the product's NODE_FLAGS), so tests can signal and kill it. Stopped by its own process id.
  */
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -41,7 +42,7 @@ export async function startGateway(configYaml: string | undefined, opts: { ready
     await writeFile(cfgPath, configYaml);
     cfgArgs.push('--config', cfgPath);
   }
-  const proc = spawn(process.execPath, [CLI, ...cfgArgs, ...(opts.args ?? [])], {
+  const proc = spawn(process.execPath, [...NODE_FLAGS, CLI, ...cfgArgs, ...(opts.args ?? [])], {
     cwd: dir,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
