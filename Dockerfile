@@ -41,5 +41,5 @@ EXPOSE 4317 4318 8888 13133 8086 4320 19291
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:13133/').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-ENTRYPOINT ["node", "--max-semi-space-size=64", "/app/dist/cli.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=64", "--heap-growing-percent=100", "/app/dist/cli.js"]
 CMD ["--config", "/etc/tributary/config.yaml"]
