@@ -4,7 +4,7 @@ import { Errors } from '../../errors/catalogue.js';
 import { TributaryError } from '../../errors/tributary-error.js';
 import { type MetricBatch, countPoints } from '../../model/metric.js';
 import { type MemoryLimiterConfig, limitsOf } from './config.js';
-import { type Level, MemoryMonitor, type MemoryReading, availableMemory, usedBytes } from './monitor.js';
+import { type Level, MemoryMonitor, type MemoryReading, availableMemory } from './monitor.js';
 
 const MIB = 1024 * 1024;
 const mib = (b: number): number => Math.round(b / MIB);
@@ -72,7 +72,7 @@ export class MemoryLimiter implements Processor, IntakeGate {
     const m = this.set.metrics;
     m.memoryLimiterUsage.set({ processor: this.id, kind: 'rss' }, r.rss);
     m.memoryLimiterUsage.set({ processor: this.id, kind: 'heap_used' }, r.heapUsed);
-    m.memoryLimiterUsage.set({ processor: this.id, kind: 'used' }, usedBytes(r));
+    m.memoryLimiterUsage.set({ processor: this.id, kind: 'used' }, this.monitor.used);
     if (r.heapTotal !== undefined) m.memoryLimiterUsage.set({ processor: this.id, kind: 'heap_total' }, r.heapTotal);
     if (r.external !== undefined) m.memoryLimiterUsage.set({ processor: this.id, kind: 'external' }, r.external);
     m.memoryLimiterState.set({ processor: this.id }, this.monitor.level);
@@ -98,13 +98,13 @@ export class MemoryLimiter implements Processor, IntakeGate {
 
   private refusal(): TributaryError {
     const r = this.monitor.reading;
-    return new TributaryError(Errors.MEMORY_LIMITED, `memory_limiter ${this.id}: the gateway uses ${mib(usedBytes(r))} MiB (resident ${mib(r.rss)} MiB), above its soft limit; retry later`, {
+    return new TributaryError(Errors.MEMORY_LIMITED, `memory_limiter ${this.id}: the gateway uses ${mib(this.monitor.used)} MiB (resident ${mib(r.rss)} MiB), above its soft limit; retry later`, {
       retryAfterMs: this.retryAfterMs,
     });
   }
 
   private changed(level: Level, previous: Level, r: MemoryReading, soft: number, hard: number): void {
-    const fields = { used_mib: mib(usedBytes(r)), rss_mib: mib(r.rss), heap_used_mib: mib(r.heapUsed), soft_limit_mib: mib(soft), hard_limit_mib: mib(hard) };
+    const fields = { used_mib: mib(this.monitor.used), rss_mib: mib(r.rss), heap_used_mib: mib(r.heapUsed), soft_limit_mib: mib(soft), hard_limit_mib: mib(hard) };
     if (level === 0) this.set.logger.info(fields, 'memory usage is back below the soft limit; accepting data again');
     else if (previous === 0) this.set.logger.warn(fields, `memory usage is above the ${level === 2 ? 'hard' : 'soft'} limit; refusing data until it drops`);
     else if (level === 2) this.set.logger.warn(fields, 'memory usage is above the hard limit; forcing garbage collection');

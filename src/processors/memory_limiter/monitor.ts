@@ -104,6 +104,8 @@ export function availableMemory(): number {
 export class MemoryMonitor {
   level: Level = 0;
   reading: MemoryReading = { rss: 0, heapUsed: 0 };
+  /** usedBytes(reading): what the soft limit was compared with. */
+  used = 0;
   private lastGc = -Infinity;
   private readonly read: () => MemoryReading;
   private readonly gc: () => boolean;
@@ -131,6 +133,7 @@ export class MemoryMonitor {
     const previous = this.level;
     this.level = level;
     this.reading = r;
+    this.used = usedBytes(r);
     if (level !== previous) this.o.onChange?.(level, previous, r);
   }
 
