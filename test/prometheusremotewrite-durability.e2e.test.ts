@@ -4,6 +4,7 @@ import { startGateway, tempDir } from './kit/gateway.js';
 import { gaugeRequestOf, postOtlp } from './kit/otlp-send.js';
 import { freePorts, waitUntil } from './kit/ports.js';
 import { type PrometheusPeer, startPrometheus } from './kit/prometheus.js';
+import { parsePromText } from './kit/prom-text.js';
 
 /**
  * Durability and ordering on the AMP path: SIGKILL of the gateway with data
@@ -70,15 +71,23 @@ extensions:
     const second = await startGateway(yaml, { dir });
     try {
       // Generous on a loaded CI machine; on failure, say whether points are missing or only late.
-      await waitUntil(async () => {
-        const r = await prom.query(`count(count_over_time(durable[10m]) == ${acked})`);
-        return r.length === 1 && Number(r[0].value?.[1]) === series;
-      }, `all ${acked} acknowledged requests of ${series} series in Prometheus`, 100_000, 500).catch(async (e: unknown) => {
-        const per = (await prom.query('count_over_time(durable[10m])')).map((x) => `${x.metric.series}=${x.value?.[1]}`).sort();
-        const page = await fetch(`http://127.0.0.1:${tel}/metrics`).then((r) => r.text(), (err: unknown) => String(err));
-        const exporter = page.split('\n').filter((l) => /^otelcol_exporter_(queue_size|sent|send_failed)/.test(l));
-        throw new Error(`${String(e)}; samples per series ${per.join(' ')}; out-of-order ${await prom.selfMetric('prometheus_tsdb_out_of_order_samples_total')}; gateway ${exporter.join(', ')}`);
-      });
+      await waitUntil(
+        async () => {
+          const r = await prom.query(`count(count_over_time(durable[10m]) == ${acked})`);
+          return r.length === 1 && Number(r[0].value?.[1]) === series;
+        },
+        `all ${acked} acknowledged requests of ${series} series in Prometheus`,
+        100_000,
+        500,
+        async () => {
+          const per = (await prom.query('count_over_time(durable[10m])')).map((x) => `${x.metric.series}=${x.value?.[1]}`).sort();
+          const f = parsePromText(await (await fetch(`http://127.0.0.1:${tel}/metrics`)).text());
+          const exporter = ['otelcol_exporter_queue_size', 'otelcol_exporter_sent_metric_points_total', 'otelcol_exporter_send_failed_metric_points_total'].map(
+            (name) => `${name} ${f.filter((x) => x.name === name).reduce((a, x) => a + x.value, 0)}`,
+          );
+          return `samples per series ${per.join(' ')}; out-of-order ${await prom.selfMetric('prometheus_tsdb_out_of_order_samples_total')}; gateway ${exporter.join(', ')}`;
+        },
+      );
       expect(await prom.selfMetric('prometheus_tsdb_out_of_order_samples_total')).toBe(0);
     } finally {
       expect(await second.stop()).toBe(0);

@@ -20,8 +20,17 @@ export async function freePorts(n: number): Promise<number[]> {
   return [...out];
 }
 
-/** Polls until `check` resolves true, or fails after `timeoutMs` with `what` in the message. */
-export async function waitUntil(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000, everyMs = 100): Promise<void> {
+/**
+ * Polls until `check` resolves true, or fails after `timeoutMs` with `what` in the message, followed by
+ * what `explain` says of the state then (so a CI failure tells a lost result from a late one).
+ */
+export async function waitUntil(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 15_000,
+  everyMs = 100,
+  explain?: () => Promise<string> | string,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -29,7 +38,10 @@ export async function waitUntil(check: () => Promise<boolean> | boolean, what: s
     } catch {
       // not yet
     }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > end) {
+      const why = explain === undefined ? '' : `; ${await Promise.resolve().then(explain).catch((e: unknown) => `(could not explain: ${String(e)})`)}`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+    }
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
