@@ -86,3 +86,7 @@ export async function compareAsync(contenders: readonly AsyncContender[], second
   }
   return contenders.map((c, k) => ({ name: c.name, itemsPerCpuSecond: median(cpu[k]), itemsPerWallSecond: median(wall[k]) }));
 }
+
+export function fmtBytes(b: number): string {
+  return b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : `${(b / 1024).toFixed(1)} KiB`;
+}

@@ -55,8 +55,18 @@ export async function startSink(port: number): Promise<Proc> {
   return run(process.execPath, [join(ROOT, 'build', 'bench', 'kit', 'rw-sink.js'), String(port)], async () => (await fetch(`http://127.0.0.1:${port}/stats`)).ok);
 }
 
+export interface SinkStats {
+  readonly requests: number;
+  readonly samples: number;
+  readonly bytes: number;
+}
+
+export async function sinkStats(port: number): Promise<SinkStats> {
+  return (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as SinkStats;
+}
+
 export async function sinkSamples(port: number): Promise<number> {
-  return ((await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as { samples: number }).samples;
+  return (await sinkStats(port)).samples;
 }
 
 export async function waitForSamples(port: number, want: number, timeoutMs = 120_000): Promise<void> {
