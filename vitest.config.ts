@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    setupFiles: ['test/kit/remove-temp-dirs.setup.ts'],
     reporters: ['default'],
   },
 });

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NODE_FLAGS } from '../../src/node-flags.js';
+import { testTempDir } from '../../src/test-kit/temp-dirs.js';
 
 /** Processes a benchmark runs: started here, stopped by their process id. */
 export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -47,8 +47,9 @@ export async function run(cmd: string, args: string[], ready: (output: string) =
   };
 }
 
+/** Removed when the benchmark run ends (bench/run.ts). */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'tributary-bench-'));
+  return testTempDir('tributary-bench-');
 }
 
 export async function startSink(port: number): Promise<Proc> {

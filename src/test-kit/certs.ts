@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { testTempDir } from './temp-dirs.js';
 
 /**
  * A throwaway certificate authority for TLS tests, made with the openssl
@@ -39,7 +39,7 @@ export class TestCa implements CertFiles {
   readonly key: string;
 
   constructor(
-    readonly dir: string = mkdtempSync(join(tmpdir(), 'tributary-ca-')),
+    readonly dir: string = testTempDir('tributary-ca-'),
     name = 'Tributary Test CA',
   ) {
     this.cert = join(dir, `${slug(name)}.pem`);

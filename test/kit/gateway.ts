@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { NODE_FLAGS } from '../../src/node-flags.js';
+import { testTempDir } from '../../src/test-kit/temp-dirs.js';
 import { waitUntil } from './ports.js';
 
 /**
@@ -25,8 +25,9 @@ export interface GatewayProcess {
   stop(): Promise<number | null>;
 }
 
+/** A temporary directory, removed after the test file (see src/test-kit/temp-dirs.ts). */
 export async function tempDir(prefix = 'tributary-test-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+  return testTempDir(prefix);
 }
 
 /**

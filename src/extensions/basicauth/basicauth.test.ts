@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatIssues } from '../../config/schema.js';
@@ -10,10 +9,11 @@ import { BasicAuth } from './basicauth.js';
 import { basicAuthSchema, validateBasicAuth } from './config.js';
 import { basicAuthFactory } from './factory.js';
 import { parseHtpasswd, verifyPassword } from './htpasswd.js';
+import { testTempDir } from '../../test-kit/temp-dirs.js';
 
 // SHA-1("password") in base64, as `htpasswd -nbs user password` writes it.
 const SHA_PASSWORD = '{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=';
-const dir = mkdtempSync(join(tmpdir(), 'basicauth-'));
+const dir = testTempDir('basicauth-');
 const lifecycleFile = join(dir, 'lifecycle.htpasswd');
 writeFileSync(lifecycleFile, `alice:${SHA_PASSWORD}\n`);
 

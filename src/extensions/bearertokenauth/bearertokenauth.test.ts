@@ -1,5 +1,4 @@
-import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AuthRequest } from '../../component/auth.js';
@@ -11,8 +10,9 @@ import { BearerTokenAuth } from './bearertokenauth.js';
 import { bearerTokenAuthSchema, validateBearerTokenAuth } from './config.js';
 import { bearerTokenAuthFactory } from './factory.js';
 import { defaultTokenName, parseTokenLines, parseTokensFile } from './token-set.js';
+import { testTempDir } from '../../test-kit/temp-dirs.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'bearertokenauth-'));
+const dir = testTempDir('bearertokenauth-');
 const lifecycleFile = join(dir, 'lifecycle.yaml');
 writeFileSync(lifecycleFile, '- {token: file-token, attributes: {tenant: a}}\n');
 

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { AwsRequestHandler, NoProxy, loadCaBundle, proxySettings } from './aws-network.js';
+import { testTempDir } from '../../test-kit/temp-dirs.js';
 
 describe('NoProxy', () => {
   it.each([
@@ -54,7 +54,7 @@ describe('proxy routing', () => {
 });
 
 describe('loadCaBundle', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sigv4-ca-'));
+  const dir = testTempDir('sigv4-ca-');
   const pem = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
 
   it('adds the bundle to Node roots', () => {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -13,6 +12,7 @@ import { testHost, testSettings } from '../../test-kit/settings.js';
 import { type Sigv4AuthConfig, sigv4AuthSchema } from './config.js';
 import { sigv4AuthFactory } from './factory.js';
 import { Sigv4Auth, type Sigv4AuthDeps } from './sigv4auth.js';
+import { testTempDir } from '../../test-kit/temp-dirs.js';
 
 /**
  * The whole file runs with an AWS environment of its own: static keys in the
@@ -20,7 +20,7 @@ import { Sigv4Auth, type Sigv4AuthDeps } from './sigv4auth.js';
  * off, so that nothing here reaches for the machine's credentials or the
  * network.
  */
-const dir = mkdtempSync(join(tmpdir(), 'sigv4auth-unit-'));
+const dir = testTempDir('sigv4auth-unit-');
 const ENV: Record<string, string | undefined> = {
   AWS_ACCESS_KEY_ID: 'AKIAUNITTEST00000001',
   AWS_SECRET_ACCESS_KEY: 'unit-test-secret-do-not-log',

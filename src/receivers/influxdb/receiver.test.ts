@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -18,6 +17,7 @@ import { influxdbReceiverSchema } from './config.js';
 import { influxdbReceiverFactory } from './factory.js';
 import { INFLUXDB_COMPAT_VERSION } from './http.js';
 import { InfluxdbReceiver } from './receiver.js';
+import { testTempDir } from '../../test-kit/temp-dirs.js';
 
 lifecycleSuite(influxdbReceiverFactory, { endpoint: '127.0.0.1:0' });
 
@@ -264,7 +264,7 @@ describe('ping, health and query', () => {
 
 describe('TLS', () => {
   it('serves the write API over TLS with the shared server settings', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'influx-tls-'));
+    const dir = testTempDir('influx-tls-');
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
     const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
