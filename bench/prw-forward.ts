@@ -1,10 +1,10 @@
 import { processCpuSeconds } from './kit/proc-cpu.js';
 import { sendAll } from './kit/load.js';
 import { POINTS_PER_REQUEST, remoteWriteBody, remoteWritePayload } from './kit/payloads.js';
-import { BENCH_AWS_KEYS, type Proc, startGateway, startSink, startVmagent, waitForSamples } from './kit/procs.js';
+import { BENCH_AWS_KEYS, type Proc, sinkStats, startGateway, startSink, startVmagent, waitForSamples } from './kit/procs.js';
 import { freePorts } from '../test/kit/ports.js';
 import { SnappyScratch, snappyCompress, snappyUncompress } from '../src/exporters/helper/snappy.js';
-import { cpuSeconds, fmtRate, median } from './measure.js';
+import { cpuSeconds, fmtBytes, fmtRate, median } from './measure.js';
 
 /**
  * On-prem forwarding benchmark (issue "On-prem push"): remote write in ->
@@ -17,9 +17,10 @@ import { cpuSeconds, fmtRate, median } from './measure.js';
 
 const KEYS = BENCH_AWS_KEYS;
 const TOKEN = 'bench-token-0123456789abcdef';
-const REQUESTS = 400;
-const LANES = 4;
-const ROUNDS = 5;
+/** As in bench/prw.ts: many concurrent senders, many short alternating rounds. */
+const LANES = 16;
+const REQUESTS = 160;
+const ROUNDS = 15;
 
 export async function benchPrwForward(): Promise<{ lines: string[] }> {
   const [sinkG, sinkV, rwPort, vmPort] = await freePorts(4);
@@ -72,7 +73,7 @@ service:
     const vmRates: number[] = [];
     let gwSent = 0;
     let vmSent = 0;
-    const warm = 40;
+    const warm = 2 * LANES;
     await sendAll(gwUrl, lanes(warm), gwHeaders);
     gwSent += warm * POINTS_PER_REQUEST;
     await waitForSamples(sinkG, gwSent);
@@ -111,12 +112,14 @@ service:
     const g = median(gwRates);
     const v = median(vmRates);
     const ratio = median(gwRates.map((x, k) => x / vmRates[k]));
+    const [sg, sv] = [await sinkStats(sinkG), await sinkStats(sinkV)];
     return {
       lines: [
-        `payload: ${POINTS_PER_REQUEST} samples per request (100 metrics x 20 series, 12 labels), ${REQUESTS} requests per round from ${LANES} senders, ${ROUNDS} rounds; SigV4 out and one label added on both`,
+        `payload: ${POINTS_PER_REQUEST} samples per request (100 metrics x 20 series, 12 labels), ${REQUESTS} requests per round from ${LANES} concurrent senders, ${ROUNDS} rounds; SigV4 out and one label added on both`,
         `tributary (remote write + bearer token -> attributes tenant from auth.tenant -> batch -> remote write + SigV4): ${fmtRate(g)} samples per CPU-second (rounds: ${gwRates.map(fmtRate).join(', ')})`,
         `vmagent (-remoteWrite.label=tenant=paris, -remoteWrite.aws.useSigv4, 4 queues): ${fmtRate(v)} samples per CPU-second (rounds: ${vmRates.map(fmtRate).join(', ')})`,
         `ratio tributary / vmagent: ${ratio.toFixed(2)}x, per round ${gwRates.map((x, k) => (x / vmRates[k]).toFixed(2)).join(', ')} (target >= 1.0x)`,
+        `requests to the sink: tributary ${sg.requests} (${fmtBytes(sg.bytes / sg.requests)} each), vmagent ${sv.requests} (${fmtBytes(sv.bytes / sv.requests)} each)`,
         `snappy decompress + compress alone of the same requests: ${fmtRate(snappyRate)} samples per CPU-second; tributary runs at ${((g / snappyRate) * 100).toFixed(0)}% of that bound`,
       ],
     };
