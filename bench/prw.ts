@@ -3,8 +3,7 @@ import { sendAll } from './kit/load.js';
 import { POINTS_PER_REQUEST, otlpPayload, remoteWriteBody, remoteWritePayload } from './kit/payloads.js';
 import { BENCH_AWS_KEYS, type Proc, sinkStats, startGateway, startSink, startVmagent, waitForSamples } from './kit/procs.js';
 import { freePorts } from '../test/kit/ports.js';
-import { snappyCompress, snappyCompressBody } from '../src/exporters/helper/snappy.js';
-import { snappyCompressJs } from '../src/exporters/helper/snappy-compress.js';
+import { snappyCompress } from '../src/exporters/helper/snappy.js';
 import { cpuSeconds, fmtBytes, fmtRate, median } from './measure.js';
 
 /**
@@ -90,19 +89,12 @@ service:
       await waitForSamples(sinkV, vmSent);
       vmRates.push((REQUESTS * POINTS_PER_REQUEST) / (processCpuSeconds(vmagent.pid) - v0));
     }
-    // The unavoidable part: compressing the same remote-write bodies with snappy, in this process,
-    // with what the gateway uses; and each compressor alone, for the choice in snappyCompressBody.
+    // The unavoidable part: compressing the same remote-write bodies with snappy, in this process.
     const bodies = Array.from({ length: 30 }, (_, i) => remoteWriteBody(100_000 + i));
-    const compressRate = (f: (b: Buffer) => Buffer): number => {
-      const s0 = cpuSeconds();
-      let n = 0;
-      for (let k = 0; k < 10; k++) for (const b of bodies) n += f(b).length > 0 ? POINTS_PER_REQUEST : 0;
-      return n / (cpuSeconds() - s0);
-    };
-    compressRate(snappyCompressJs); // warm-up
-    const jsRate = median([compressRate(snappyCompressJs), compressRate(snappyCompressJs), compressRate(snappyCompressJs)]);
-    const nativeRate = median([compressRate(snappyCompress), compressRate(snappyCompress), compressRate(snappyCompress)]);
-    const snappyRate = compressRate((b) => snappyCompressBody(b, POINTS_PER_REQUEST));
+    const s0 = cpuSeconds();
+    let compressed = 0;
+    for (let k = 0; k < 10; k++) for (const b of bodies) compressed += snappyCompress(b).length > 0 ? POINTS_PER_REQUEST : 0;
+    const snappyRate = compressed / (cpuSeconds() - s0);
     const g = median(gwRates);
     const v = median(vmRates);
     // Rounds alternate, so each pair saw the same machine conditions: the median of per-pair ratios drifts least.
@@ -116,7 +108,6 @@ service:
         `ratio tributary / vmagent: ${ratio.toFixed(2)}x, median of per-round ratios ${gwRates.map((x, k) => (x / vmRates[k]).toFixed(2)).join(', ')} (target >= 0.7x)`,
         `requests to the sink: tributary ${sg.requests} (${fmtBytes(sg.bytes / sg.requests)} each), vmagent ${sv.requests} (${fmtBytes(sv.bytes / sv.requests)} each)`,
         `snappy compression alone of the same requests: ${fmtRate(snappyRate)} samples per CPU-second; tributary runs at ${((g / snappyRate) * 100).toFixed(0)}% of that bound`,
-        `snappy compressors on these bodies: snappy-compress.ts ${fmtRate(jsRate)}, native binding ${fmtRate(nativeRate)} samples per CPU-second (${(jsRate / nativeRate).toFixed(2)}x)`,
       ],
     };
   } finally {

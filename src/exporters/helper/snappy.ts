@@ -1,13 +1,12 @@
 import { createRequire } from 'node:module';
-import { snappyCompressJs } from './snappy-compress.js';
+import snappyjs from 'snappyjs';
 
 /**
  * Snappy block format (what remote write uses), picking the faster
- * implementation for each direction as measured on these machines:
- * compression by the native binding or by snappy-compress.ts, depending on
- * the body's shape (snappyCompressBody; the latter alone where the binding
- * cannot load, on a platform without a prebuilt binary); decompression is
- * the block decoder below, about twice as fast as snappyjs and faster than the native
+ * implementation for each direction as measured on these machines: the
+ * native binding compresses faster (snappyjs when it cannot load, on a
+ * platform without a prebuilt binary); decompression is the block decoder
+ * below, about twice as fast as snappyjs and faster than the native
  * binding on remote-write bodies (bench/prw-receiver.ts), and strict: it
  * refuses output beyond the limit before allocating, and any body that
  * does not decode to exactly the announced length.
@@ -28,28 +27,12 @@ function loadNative(): NativeSnappy | undefined {
 
 const native = loadNative();
 
-export const snappyImplementation = `${native === undefined ? 'snappy-compress.ts' : 'native or snappy-compress.ts by body shape'} (compress) + block decoder (decompress)`;
-
-/**
- * Uncompressed bytes per sample from which a remote-write body is label-heavy:
- * one or two samples per series, each series' labels repeating bytes seen a
- * few hundred bytes before. There the TypeScript compressor runs 2-3x as fast
- * as the native binding (about 800 against 300 MB/s on bodies of 2,000
- * series with 12 labels); on sample-heavy bodies (10 or more samples per
- * series, 20-40 bytes per sample, short matches between random values) the
- * native one is about twice as fast. Measured in bench/prw.ts.
- */
-const LABEL_HEAVY_BYTES_PER_ITEM = 64;
-
-/** Compresses a remote-write body of `items` samples and histograms with whichever compressor is faster for its shape. */
-export function snappyCompressBody(b: Uint8Array, items: number): Buffer {
-  if (native === undefined || (items > 0 && b.length / items >= LABEL_HEAVY_BYTES_PER_ITEM)) return snappyCompressJs(b);
-  return native.compressSync(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-}
+export const snappyImplementation = `${native === undefined ? 'snappyjs' : 'native'} (compress) + block decoder (decompress)`;
 
 export function snappyCompress(b: Uint8Array): Buffer {
   if (native !== undefined) return native.compressSync(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-  return snappyCompressJs(b);
+  const out = snappyjs.compress(b);
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ProtoWriter, varintSize } from '../../model/proto/writer.js';
-import { snappyCompressBody } from '../helper/snappy.js';
+import { snappyCompress } from '../helper/snappy.js';
 import { type ExemplarOut, sampleFieldSize, writeExemplar, writeMetadata, writeSample } from './prompb.js';
 
 /**
@@ -86,7 +86,7 @@ export class ShardWriter {
     for (const [family, m] of this.metadata) writeMetadata(this.w, m.type, family, m.help, m.unit);
     this.metadata.clear();
     this.metadataBytes = 0;
-    this.requests.push({ body: snappyCompressBody(this.w.view(), this.items), items: this.items });
+    this.requests.push({ body: snappyCompress(this.w.view()), items: this.items });
     this.items = 0;
     this.w.reset();
   }
