@@ -19,9 +19,10 @@ const KEYS = BENCH_AWS_KEYS;
  * 16 concurrent senders, as a central gateway sees many. With 4 the gateway
  * idled: its batch processor answers a caller only once the batch is handed
  * on, so 4 closed-loop senders filled a batch only to 8,000 points per
- * 200 ms timeout, and the machine's wake-up costs were measured instead of
- * the path. Many short alternating rounds: this shared machine drifts
- * within seconds, and the median of per-round ratios absorbs it best.
+ * 200 ms timeout and the gateway was idle most of each round, while vmagent
+ * (which answers before forwarding) was busy. Many short alternating
+ * rounds: this shared machine drifts within seconds, and the median of
+ * per-round ratios absorbs it best.
  */
 const LANES = 16;
 const REQUESTS = 160;

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileQueue } from '../src/extensions/file_storage/file-queue.js';
@@ -44,11 +44,9 @@ interface Session {
 }
 
 const children: ChildProcess[] = [];
-const dirs: string[] = [];
 
-afterAll(async () => {
+afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid !== undefined) process.kill(c.pid, 'SIGKILL');
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
 /**
@@ -151,7 +149,6 @@ describe('persistent queue under SIGKILL', () => {
       throw new Error(`${DIST} has no file_storage build: run "npx tsc -p tsconfig.build.json" (npm test builds it)`);
     }
     const dir = await tempDir('tributary-queue-crash-');
-    dirs.push(dir);
     const acked = new Map<number, number[]>();
     const sessions: Session[] = [];
     const bad: string[] = [];
