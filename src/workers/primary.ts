@@ -6,7 +6,7 @@ import { TributaryError } from '../errors/tributary-error.js';
 import { telemetryEndpoint } from '../service.js';
 import type { Logger } from '../telemetry/logger.js';
 import { TelemetryServer } from '../telemetry/telemetry-server.js';
-import { type ToPrimary, type ToWorker, WORKER_COUNT_ENV, WORKER_INDEX_ENV, isTw, toWire } from './protocol.js';
+import { type ToPrimary, type ToWorker, WORKER_COUNT_ENV, WORKER_INDEX_ENV, isTw, post, toWire } from './protocol.js';
 
 /**
  * The primary process with service::workers > 1. It builds no graph: it
@@ -214,11 +214,7 @@ export async function runPrimary(config: GatewayConfig, o: PrimaryOptions): Prom
 }
 
 function send(w: Worker, m: ToWorker): boolean {
-  try {
-    return w.isConnected() && w.send(m);
-  } catch {
-    return false;
-  }
+  return post<ToWorker>(w.process, m);
 }
 
 function primaryMetrics(processMetrics: boolean): { registry: Registry; workers: Gauge; restarts: Counter } {

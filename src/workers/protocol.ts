@@ -29,6 +29,28 @@ export type ToWorker =
   | { readonly tw: 'fwd-reply'; readonly id: number; readonly error?: WireError }
   | { readonly tw: 'metrics-req'; readonly id: number };
 
+/** One end of an IPC channel: the worker's `process`, or a worker's ChildProcess in the primary. */
+export interface IpcEnd<M> {
+  readonly connected: boolean;
+  send(m: M): boolean;
+}
+
+/**
+ * Hands a message to an IPC channel; false only when the channel is closed.
+ * Node's send() also returns false when its backlog of unsent messages is
+ * long, yet still sends that message: read as a failure, a forward under load
+ * would be refused while its record is queued all the same.
+ */
+export function post<M>(end: IpcEnd<M>, m: M): boolean {
+  if (!end.connected) return false;
+  try {
+    end.send(m);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function isTw<T extends { tw: string }>(m: unknown): m is T {
   return typeof m === 'object' && m !== null && typeof (m as { tw?: unknown }).tw === 'string';
 }

@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import type { WorkerContext } from '../component/workers.js';
 import { Errors } from '../errors/catalogue.js';
 import { TributaryError } from '../errors/tributary-error.js';
-import { type ToPrimary, type ToWorker, fromWire, isTw, toWire } from './protocol.js';
+import { type IpcEnd, type ToPrimary, type ToWorker, fromWire, isTw, post, toWire } from './protocol.js';
 
 /** How long a forward waits for the owning worker's answer before the caller gets a retryable error. */
 const FORWARD_TIMEOUT_MS = 30_000;
@@ -23,7 +23,7 @@ export class WorkerLink implements WorkerContext {
   constructor(
     readonly index: number,
     readonly count: number,
-    private readonly channel: { send(m: ToPrimary): boolean; on(ev: 'message', fn: (m: unknown) => void): unknown; off(ev: 'message', fn: (m: unknown) => void): unknown } = process as never,
+    private readonly channel: IpcEnd<ToPrimary> & { on(ev: 'message', fn: (m: unknown) => void): unknown; off(ev: 'message', fn: (m: unknown) => void): unknown } = process as never,
   ) {
     this.channel.on('message', this.onMessage);
   }
@@ -70,11 +70,7 @@ export class WorkerLink implements WorkerContext {
   }
 
   private send(m: ToPrimary): boolean {
-    try {
-      return this.channel.send(m);
-    } catch {
-      return false;
-    }
+    return post(this.channel, m);
   }
 
   private receive(raw: unknown): void {

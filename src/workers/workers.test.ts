@@ -51,16 +51,21 @@ describe('service::workers config', () => {
   });
 });
 
-/** Two WorkerLinks joined by a relay that plays the primary's part. */
-function pair(): [WorkerLink, WorkerLink] {
+/**
+ * Two WorkerLinks joined by a relay that plays the primary's part. `backlog`:
+ * send() answers false, as Node's does when many messages wait to be written,
+ * and still delivers.
+ */
+function pair(o: { backlog?: boolean; connected?: boolean } = {}): [WorkerLink, WorkerLink] {
   const ends = [new EventEmitter(), new EventEmitter()];
   const chan = (i: number) => ({
+    connected: o.connected ?? true,
     send: (m: ToPrimary): boolean => {
       setImmediate(() => {
         if (m.tw === 'fwd') ends[m.to].emit('message', { tw: 'fwd', id: m.id, from: i, channel: m.channel, payload: m.payload } satisfies ToWorker);
         if (m.tw === 'fwd-reply') ends[m.to].emit('message', { tw: 'fwd-reply', id: m.id, error: m.error } satisfies ToWorker);
       });
-      return true;
+      return o.backlog !== true;
     },
     on: (ev: 'message', fn: (m: unknown) => void) => ends[i].on(ev, fn),
     off: (ev: 'message', fn: (m: unknown) => void) => ends[i].off(ev, fn),
@@ -75,6 +80,21 @@ describe('WorkerLink', () => {
     b.handle('c', async (p) => void got.push(p));
     await a.forward(1, 'c', { shard: 3, record: Buffer.from('xy') });
     expect(got).toEqual([{ shard: 3, record: Buffer.from('xy') }]);
+  });
+
+  it('treats send() answering false as backpressure, not a failure: the message was still sent', async () => {
+    const [a, b] = pair({ backlog: true });
+    const got: unknown[] = [];
+    b.handle('c', async (p) => void got.push(p));
+    await a.forward(1, 'c', 7);
+    expect(got).toEqual([7]);
+  });
+
+  it('refuses with a retryable error when the channel to the primary is closed', async () => {
+    const [a] = pair({ connected: false });
+    const err = (await a.forward(1, 'c', 1).catch((e: unknown) => e)) as TributaryError;
+    expect(err.code).toBe(Errors.WORKER_UNAVAILABLE.code);
+    expect(err.message).toContain('closed');
   });
 
   it('passes a handler\'s TributaryError back with its code and Retry-After', async () => {
