@@ -10,7 +10,7 @@ import { defaultConfigYaml } from './default-config.js';
 import { TributaryError } from './errors/tributary-error.js';
 import { Service } from './service.js';
 import { createLogger } from './telemetry/logger.js';
-import { WORKER_COUNT_ENV, WORKER_INDEX_ENV } from './workers/protocol.js';
+import { WORKER_COUNT_ENV, WORKER_INDEX_ENV, WORKER_LINK_TOKEN_ENV } from './workers/protocol.js';
 import { runPrimary } from './workers/primary.js';
 import { workerCount } from './workers/state-check.js';
 import { WorkerLink } from './workers/worker-link.js';
@@ -138,13 +138,13 @@ async function run(uris: readonly string[], sets: readonly string[], io: MainIO)
     }
     // A worker forked by the primary (workers/primary.ts) learns its slot from the environment.
     if (cluster.isWorker && io.env[WORKER_INDEX_ENV] !== undefined) {
-      worker = new WorkerLink(Number(io.env[WORKER_INDEX_ENV]), Number(io.env[WORKER_COUNT_ENV]));
+      worker = new WorkerLink(Number(io.env[WORKER_INDEX_ENV]), Number(io.env[WORKER_COUNT_ENV]), io.env[WORKER_LINK_TOKEN_ENV] ?? '');
     }
     const logger = worker === undefined ? undefined : createLogger({ level: config.service.telemetry.logs.level, base: { service: 'tributary', worker: worker.index } });
     service = new Service(config, { logger, worker });
     if (worker === undefined) for (const w of warnings) service.logger.warn(w);
     await service.start();
-    worker?.ready();
+    await worker?.ready();
   } catch (err) {
     io.err(describeError(err));
     return 1;

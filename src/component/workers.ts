@@ -10,12 +10,12 @@ export interface WorkerContext {
   readonly index: number;
   readonly count: number;
   /**
-   * Hands `payload` (structured-clonable: Buffers, plain objects) to the
-   * handler for `channel` in worker `to`; resolves once that handler has
-   * resolved, rejects with a TributaryError if it rejected, if the worker is
-   * not running or if no answer came within the forward timeout.
+   * Hands `payload` (bytes, with a number `key` beside them) to the handler
+   * for `channel` in worker `to`; resolves once that handler has resolved,
+   * rejects with a TributaryError if it rejected, if the worker is not
+   * running or if no answer came within the forward timeout.
    */
-  forward(to: number, channel: string, payload: unknown): Promise<void>;
-  /** Serves forward() calls for `channel`; returns a function that stops serving. */
-  handle(channel: string, fn: (payload: unknown) => Promise<void>): () => void;
+  forward(to: number, channel: string, key: number, payload: Uint8Array): Promise<void>;
+  /** Serves forward() calls for `channel` (the handler owns `payload`); returns a function that stops serving. */
+  handle(channel: string, fn: (key: number, payload: Buffer) => Promise<void>): () => void;
 }

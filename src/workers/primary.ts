@@ -1,18 +1,17 @@
 import cluster, { type Worker } from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import { AggregatorRegistry, Counter, Gauge, type MetricObjectWithValues, type MetricValue, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GatewayConfig } from '../config/gateway-config.js';
-import { Errors } from '../errors/catalogue.js';
-import { TributaryError } from '../errors/tributary-error.js';
 import { telemetryEndpoint } from '../service.js';
 import type { Logger } from '../telemetry/logger.js';
 import { TelemetryServer } from '../telemetry/telemetry-server.js';
-import { type ToPrimary, type ToWorker, WORKER_COUNT_ENV, WORKER_INDEX_ENV, isTw, post, toWire } from './protocol.js';
+import { type ToPrimary, type ToWorker, WORKER_COUNT_ENV, WORKER_INDEX_ENV, WORKER_LINK_TOKEN_ENV, isTw, post } from './protocol.js';
 
 /**
  * The primary process with service::workers > 1. It builds no graph: it
  * forks the workers (each builds the whole graph and listens on the same
- * ports, Node's cluster handing out connections), relays forwards between
- * them, serves the one telemetry port with every worker's metrics
+ * ports, Node's cluster handing out connections), tells each the others'
+ * peer-link addresses (forwards go over those links, not through here), serves the one telemetry port with every worker's metrics
  * aggregated, restarts a worker that dies (with backoff), and on SIGTERM or
  * SIGINT asks every worker to drain and exits 0 once all have exited 0.
  */
@@ -28,6 +27,8 @@ interface Slot {
   startedAt: number;
   failures: number;
   ready: boolean;
+  /** Where the worker's peer link listens, once it is ready. */
+  link?: string;
   restartTimer?: NodeJS.Timeout;
 }
 
@@ -40,8 +41,7 @@ export async function runPrimary(config: GatewayConfig, o: PrimaryOptions): Prom
   const log = o.logger.child({ worker: 'primary' });
   const slots: Slot[] = Array.from({ length: o.count }, () => ({ worker: undefined, startedAt: 0, failures: 0, ready: false }));
   const byWorker = new Map<Worker, number>();
-  /** Per worker slot, the forwards it holds and has not answered: [sender slot, forward id]. */
-  const inflight = slots.map(() => new Map<string, readonly [number, number]>());
+  const linkToken = randomBytes(24).toString('base64url');
   let stopping = false;
   let failedExit = false;
   let allStarted = false;
@@ -80,13 +80,18 @@ export async function runPrimary(config: GatewayConfig, o: PrimaryOptions): Prom
   if (telemetry !== undefined) await telemetry.listen();
 
   cluster.setupPrimary({ serialization: 'advanced' });
+  /** Every worker learns where the ready ones listen, after each change. */
+  const sharePeers = (): void => {
+    const links = slots.map((s) => (s.ready && s.link !== undefined ? s.link : null));
+    for (const s of slots) if (s.worker !== undefined) send(s.worker, { tw: 'peers', links });
+  };
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((r) => (resolveExit = r));
   let resolveStarted!: (ok: boolean) => void;
   const started = new Promise<boolean>((r) => (resolveStarted = r));
 
   const fork = (i: number): void => {
-    const w = cluster.fork({ [WORKER_INDEX_ENV]: String(i), [WORKER_COUNT_ENV]: String(o.count) });
+    const w = cluster.fork({ [WORKER_INDEX_ENV]: String(i), [WORKER_COUNT_ENV]: String(o.count), [WORKER_LINK_TOKEN_ENV]: linkToken });
     slots[i].worker = w;
     slots[i].startedAt = Date.now();
     slots[i].ready = false;
@@ -101,6 +106,8 @@ export async function runPrimary(config: GatewayConfig, o: PrimaryOptions): Prom
     switch (msg.tw) {
       case 'ready': {
         slots[from].ready = true;
+        slots[from].link = msg.link;
+        sharePeers();
         if (!allStarted && slots.every((s) => s.ready)) {
           allStarted = true;
           resolveStarted(true);
@@ -110,24 +117,6 @@ export async function runPrimary(config: GatewayConfig, o: PrimaryOptions): Prom
       case 'metrics':
         metricsWaiters.get(msg.id)?.(msg.metrics);
         return;
-      case 'fwd': {
-        const target = slots[msg.to];
-        const w = target?.worker;
-        const relayed = w !== undefined && target.ready && send(w, { tw: 'fwd', id: msg.id, from, channel: msg.channel, payload: msg.payload });
-        if (relayed) inflight[msg.to].set(`${from}:${msg.id}`, [from, msg.id]);
-        else {
-          const err = new TributaryError(Errors.WORKER_UNAVAILABLE, `worker ${msg.to} is not running`, { retryAfterMs: 1000 });
-          const back = slots[from].worker;
-          if (back !== undefined) send(back, { tw: 'fwd-reply', id: msg.id, error: toWire(err) });
-        }
-        return;
-      }
-      case 'fwd-reply': {
-        inflight[from].delete(`${msg.to}:${msg.id}`);
-        const back = slots[msg.to]?.worker;
-        if (back !== undefined) send(back, { tw: 'fwd-reply', id: msg.id, error: msg.error });
-        return;
-      }
     }
   };
 
@@ -138,12 +127,9 @@ export async function runPrimary(config: GatewayConfig, o: PrimaryOptions): Prom
     const wasReady = s.ready;
     s.worker = undefined;
     s.ready = false;
-    // Whoever waits on a forward this worker held gets a retryable refusal now, not after the forward timeout.
-    for (const [sender, id] of inflight[i].values()) {
-      const back = slots[sender].worker;
-      if (back !== undefined) send(back, { tw: 'fwd-reply', id, error: toWire(new TributaryError(Errors.WORKER_UNAVAILABLE, `worker ${i} exited before it queued the request`, { retryAfterMs: 1000 })) });
-    }
-    inflight[i].clear();
+    s.link = undefined;
+    // Forwards waiting on this worker fail at once: its link closed with it.
+    sharePeers();
     if (stopping) {
       // A worker still starting has no SIGTERM handler yet and dies of the signal: nothing was accepted, so that is clean.
       if (code !== 0 && !(code === null && signal === 'SIGTERM')) failedExit = true;

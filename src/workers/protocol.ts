@@ -3,14 +3,15 @@ import { Errors } from '../errors/catalogue.js';
 import { TributaryError } from '../errors/tributary-error.js';
 
 /**
- * Messages between the primary and its workers over the cluster IPC channel
- * (advanced serialization, so Buffers cross as bytes). Workers never talk to
- * each other directly: a forward goes worker -> primary -> worker and its
- * reply comes back the same way. `tw` tells them from prom-client's or
- * Node's own cluster messages.
+ * Messages between the primary and its workers over the cluster IPC channel.
+ * Forwards between workers do not pass here: they go over direct links
+ * (peer-links.ts), whose addresses the primary hands round with `peers`.
+ * `tw` tells these messages from prom-client's or Node's own cluster ones.
  */
 export const WORKER_INDEX_ENV = 'TRIBUTARY_WORKER_INDEX';
 export const WORKER_COUNT_ENV = 'TRIBUTARY_WORKER_COUNT';
+/** The secret a worker presents when it connects to another's link. */
+export const WORKER_LINK_TOKEN_ENV = 'TRIBUTARY_WORKER_LINK_TOKEN';
 
 export interface WireError {
   readonly code: string;
@@ -19,14 +20,13 @@ export interface WireError {
 }
 
 export type ToPrimary =
-  | { readonly tw: 'fwd'; readonly id: number; readonly to: number; readonly channel: string; readonly payload: unknown }
-  | { readonly tw: 'fwd-reply'; readonly id: number; readonly to: number; readonly error?: WireError }
   | { readonly tw: 'metrics'; readonly id: number; readonly metrics: MetricObjectWithValues<MetricValue<string>>[] }
-  | { readonly tw: 'ready' };
+  /** The worker runs; `link` is the address its peer link listens on. */
+  | { readonly tw: 'ready'; readonly link: string };
 
 export type ToWorker =
-  | { readonly tw: 'fwd'; readonly id: number; readonly from: number; readonly channel: string; readonly payload: unknown }
-  | { readonly tw: 'fwd-reply'; readonly id: number; readonly error?: WireError }
+  /** Every worker's link address by index; null for a worker not running. */
+  | { readonly tw: 'peers'; readonly links: readonly (string | null)[] }
   | { readonly tw: 'metrics-req'; readonly id: number };
 
 /** One end of an IPC channel: the worker's `process`, or a worker's ChildProcess in the primary. */

@@ -1,30 +1,27 @@
 import type { Registry } from 'prom-client';
 import type { WorkerContext } from '../component/workers.js';
-import { Errors } from '../errors/catalogue.js';
-import { TributaryError } from '../errors/tributary-error.js';
-import { type IpcEnd, type ToPrimary, type ToWorker, fromWire, isTw, post, toWire } from './protocol.js';
-
-/** How long a forward waits for the owning worker's answer before the caller gets a retryable error. */
-const FORWARD_TIMEOUT_MS = 30_000;
+import { PeerLinks } from './peer-links.js';
+import { type IpcEnd, type ToPrimary, type ToWorker, isTw, post } from './protocol.js';
 
 /**
- * The worker side of the cluster IPC channel: forwards to other workers
- * (through the primary), serves forwards for registered channels, and
- * answers the primary's requests for this worker's metrics (which the
+ * A worker's side of the cluster: tells the primary it is ready (with the
+ * address of its peer link), learns the other workers' link addresses,
+ * forwards to and serves forwards from the other workers over those links,
+ * and answers the primary's requests for this worker's metrics (which the
  * primary aggregates on the one telemetry port).
  */
 export class WorkerLink implements WorkerContext {
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
-  private readonly handlers = new Map<string, (payload: unknown) => Promise<void>>();
+  private readonly links: PeerLinks;
   private registry: Registry | undefined;
   private readonly onMessage = (m: unknown): void => this.receive(m);
 
   constructor(
     readonly index: number,
     readonly count: number,
+    token: string,
     private readonly channel: IpcEnd<ToPrimary> & { on(ev: 'message', fn: (m: unknown) => void): unknown; off(ev: 'message', fn: (m: unknown) => void): unknown } = process as never,
   ) {
+    this.links = new PeerLinks(index, token);
     this.channel.on('message', this.onMessage);
   }
 
@@ -33,73 +30,37 @@ export class WorkerLink implements WorkerContext {
     this.registry = registry;
   }
 
-  ready(): void {
-    this.send({ tw: 'ready' });
+  /** Opens this worker's link and tells the primary it runs. */
+  async ready(): Promise<void> {
+    const link = await this.links.listen();
+    post(this.channel, { tw: 'ready', link });
   }
 
-  forward(to: number, channel: string, payload: unknown): Promise<void> {
-    const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new TributaryError(Errors.WORKER_UNAVAILABLE, `worker ${to} did not answer within ${FORWARD_TIMEOUT_MS / 1000}s`, { retryAfterMs: 1000 }));
-      }, FORWARD_TIMEOUT_MS);
-      this.pending.set(id, { resolve, reject, timer });
-      if (!this.send({ tw: 'fwd', id, to, channel, payload })) {
-        clearTimeout(timer);
-        this.pending.delete(id);
-        reject(new TributaryError(Errors.WORKER_UNAVAILABLE, 'the channel to the primary process is closed', { retryAfterMs: 1000 }));
-      }
-    });
+  forward(to: number, channel: string, key: number, payload: Uint8Array): Promise<void> {
+    return this.links.forward(to, channel, key, payload);
   }
 
-  handle(channel: string, fn: (payload: unknown) => Promise<void>): () => void {
-    this.handlers.set(channel, fn);
-    return () => {
-      if (this.handlers.get(channel) === fn) this.handlers.delete(channel);
-    };
+  handle(channel: string, fn: (key: number, payload: Buffer) => Promise<void>): () => void {
+    return this.links.handle(channel, fn);
   }
 
   close(): void {
     this.channel.off('message', this.onMessage);
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(new TributaryError(Errors.SHUTTING_DOWN, 'worker is stopping'));
-      this.pending.delete(id);
-    }
-  }
-
-  private send(m: ToPrimary): boolean {
-    return post(this.channel, m);
+    this.links.close();
   }
 
   private receive(raw: unknown): void {
     if (!isTw<ToWorker>(raw)) return;
     const m = raw;
     switch (m.tw) {
-      case 'fwd-reply': {
-        const p = this.pending.get(m.id);
-        if (p === undefined) return;
-        this.pending.delete(m.id);
-        clearTimeout(p.timer);
-        if (m.error === undefined) p.resolve();
-        else p.reject(fromWire(m.error));
+      case 'peers':
+        this.links.setPeers(m.links);
         return;
-      }
-      case 'fwd': {
-        const fn = this.handlers.get(m.channel);
-        const done = fn === undefined ? Promise.reject(new TributaryError(Errors.WORKER_UNAVAILABLE, `worker ${this.index} does not serve ${m.channel} (starting or stopping)`, { retryAfterMs: 1000 })) : fn(m.payload);
-        done.then(
-          () => this.send({ tw: 'fwd-reply', id: m.id, to: m.from }),
-          (err: unknown) => this.send({ tw: 'fwd-reply', id: m.id, to: m.from, error: toWire(err) }),
-        );
-        return;
-      }
       case 'metrics-req': {
         const r = this.registry;
         (r === undefined ? Promise.resolve([]) : r.getMetricsAsJSON()).then(
-          (metrics) => this.send({ tw: 'metrics', id: m.id, metrics }),
-          () => this.send({ tw: 'metrics', id: m.id, metrics: [] }),
+          (metrics) => post(this.channel, { tw: 'metrics', id: m.id, metrics }),
+          () => post(this.channel, { tw: 'metrics', id: m.id, metrics: [] }),
         );
         return;
       }

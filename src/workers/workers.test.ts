@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { builtinRegistry } from '../components.js';
 import { ConfigError } from '../config/config-error.js';
 import { buildGatewayConfig } from '../config/gateway-config.js';
 import { Errors } from '../errors/catalogue.js';
 import { TributaryError } from '../errors/tributary-error.js';
-import type { ToPrimary, ToWorker } from './protocol.js';
+import { PeerLinks } from './peer-links.js';
+import { type ToPrimary, type ToWorker, post } from './protocol.js';
 import { workerCount } from './state-check.js';
 import { WorkerLink } from './worker-link.js';
 
@@ -51,67 +52,125 @@ describe('service::workers config', () => {
   });
 });
 
-/**
- * Two WorkerLinks joined by a relay that plays the primary's part. `backlog`:
- * send() answers false, as Node's does when many messages wait to be written,
- * and still delivers.
- */
-function pair(o: { backlog?: boolean; connected?: boolean } = {}): [WorkerLink, WorkerLink] {
+/** A fake primary for WorkerLinks in this process: it shares the link addresses on every ready, as primary.ts does. */
+function cluster2(token = 'secret-token'): { links: WorkerLink[]; addrs: (string | null)[]; ready(): Promise<void>; kill(i: number): void } {
   const ends = [new EventEmitter(), new EventEmitter()];
+  const addrs: (string | null)[] = [null, null];
+  const share = (): void => {
+    for (const e of ends) e.emit('message', { tw: 'peers', links: [...addrs] } satisfies ToWorker);
+  };
   const chan = (i: number) => ({
-    connected: o.connected ?? true,
+    connected: true,
     send: (m: ToPrimary): boolean => {
-      setImmediate(() => {
-        if (m.tw === 'fwd') ends[m.to].emit('message', { tw: 'fwd', id: m.id, from: i, channel: m.channel, payload: m.payload } satisfies ToWorker);
-        if (m.tw === 'fwd-reply') ends[m.to].emit('message', { tw: 'fwd-reply', id: m.id, error: m.error } satisfies ToWorker);
-      });
-      return o.backlog !== true;
+      if (m.tw === 'ready') {
+        addrs[i] = m.link;
+        share();
+      }
+      return true;
     },
     on: (ev: 'message', fn: (m: unknown) => void) => ends[i].on(ev, fn),
     off: (ev: 'message', fn: (m: unknown) => void) => ends[i].off(ev, fn),
   });
-  return [new WorkerLink(0, 2, chan(0)), new WorkerLink(1, 2, chan(1))];
+  const links = [new WorkerLink(0, 2, token, chan(0)), new WorkerLink(1, 2, token, chan(1))];
+  opened.push(...links);
+  return {
+    links,
+    addrs,
+    ready: async () => {
+      await Promise.all(links.map((l) => l.ready()));
+    },
+    kill: (i) => {
+      links[i].close();
+      addrs[i] = null;
+      share();
+    },
+  };
 }
 
+const opened: WorkerLink[] = [];
+afterEach(() => {
+  for (const l of opened.splice(0)) l.close();
+});
+
 describe('WorkerLink', () => {
-  it('forwards to the handler in the other worker and resolves when it resolves', async () => {
-    const [a, b] = pair();
-    const got: unknown[] = [];
-    b.handle('c', async (p) => void got.push(p));
-    await a.forward(1, 'c', { shard: 3, record: Buffer.from('xy') });
-    expect(got).toEqual([{ shard: 3, record: Buffer.from('xy') }]);
+  it('forwards bytes and a key straight to the handler in the other worker, and resolves when it resolves', async () => {
+    const c = cluster2();
+    await c.ready();
+    const got: [number, Buffer][] = [];
+    c.links[1].handle('c', async (k, p) => void got.push([k, p]));
+    await c.links[0].forward(1, 'c', 3, Buffer.from('xy'));
+    expect(got).toEqual([[3, Buffer.from('xy')]]);
   });
 
-  it('treats send() answering false as backpressure, not a failure: the message was still sent', async () => {
-    const [a, b] = pair({ backlog: true });
-    const got: unknown[] = [];
-    b.handle('c', async (p) => void got.push(p));
-    await a.forward(1, 'c', 7);
-    expect(got).toEqual([7]);
+  it('carries large payloads and many concurrent forwards intact, each answered', async () => {
+    const c = cluster2();
+    await c.ready();
+    const got = new Map<number, Buffer>();
+    c.links[1].handle('c', async (k, p) => void got.set(k, p));
+    const big = Buffer.alloc(3 * 1024 * 1024 + 7);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31) & 0xff;
+    const sent = Array.from({ length: 200 }, (_, k) => (k === 100 ? big : Buffer.from(`payload ${k} `.repeat(k + 1))));
+    await Promise.all(sent.map((p, k) => c.links[0].forward(1, 'c', k, p)));
+    expect(got.size).toBe(200);
+    for (const [k, p] of sent.entries()) expect(got.get(k)!.equals(p)).toBe(true);
   });
 
-  it('refuses with a retryable error when the channel to the primary is closed', async () => {
-    const [a] = pair({ connected: false });
-    const err = (await a.forward(1, 'c', 1).catch((e: unknown) => e)) as TributaryError;
-    expect(err.code).toBe(Errors.WORKER_UNAVAILABLE.code);
-    expect(err.message).toContain('closed');
-  });
-
-  it('passes a handler\'s TributaryError back with its code and Retry-After', async () => {
-    const [a, b] = pair();
-    b.handle('c', () => Promise.reject(new TributaryError(Errors.QUEUE_FULL, 'full', { retryAfterMs: 1234 })));
-    const err = await a.forward(1, 'c', 1).catch((e: unknown) => e);
+  it("passes a handler's TributaryError back with its code and Retry-After", async () => {
+    const c = cluster2();
+    await c.ready();
+    c.links[1].handle('c', () => Promise.reject(new TributaryError(Errors.QUEUE_FULL, 'full', { retryAfterMs: 1234 })));
+    const err = await c.links[0].forward(1, 'c', 1, Buffer.from('x')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TributaryError);
     expect((err as TributaryError).code).toBe(Errors.QUEUE_FULL.code);
     expect((err as TributaryError).retryAfterMs).toBe(1234);
   });
 
   it('refuses with a retryable error when nothing serves the channel (the owner is starting or stopping)', async () => {
-    const [a, b] = pair();
-    const stop = b.handle('c', async () => undefined);
+    const c = cluster2();
+    await c.ready();
+    const stop = c.links[1].handle('c', async () => undefined);
     stop();
-    const err = (await a.forward(1, 'c', 1).catch((e: unknown) => e)) as TributaryError;
+    const err = (await c.links[0].forward(1, 'c', 1, Buffer.from('x')).catch((e: unknown) => e)) as TributaryError;
     expect(err.code).toBe(Errors.WORKER_UNAVAILABLE.code);
     expect(err.retryable).toBe(true);
+  });
+
+  it('refuses at once, retryably, when the owner is not running or dies with a forward in flight', async () => {
+    const c = cluster2();
+    await c.ready();
+    let release!: () => void;
+    c.links[1].handle('c', () => new Promise<void>((r) => (release = r)));
+    const inFlight = c.links[0].forward(1, 'c', 1, Buffer.from('x')).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(release).toBeDefined());
+    c.kill(1);
+    const err = (await inFlight) as TributaryError;
+    expect(err.code).toBe(Errors.WORKER_UNAVAILABLE.code);
+    expect(err.message).toContain('closed before it answered');
+    const next = (await c.links[0].forward(1, 'c', 1, Buffer.from('x')).catch((e: unknown) => e)) as TributaryError;
+    expect(next.code).toBe(Errors.WORKER_UNAVAILABLE.code);
+    expect(next.message).toContain('worker 1 is not running');
+  });
+
+  it('drops a connection that does not present the token: nothing reaches a handler', async () => {
+    const good = cluster2('right');
+    await good.ready();
+    const got: Buffer[] = [];
+    good.links[1].handle('c', async (_k, p) => void got.push(p));
+    const bad = new PeerLinks(0, 'wrong');
+    bad.setPeers([null, good.addrs[1]]);
+    const err = (await bad.forward(1, 'c', 1, Buffer.from('x')).catch((e: unknown) => e)) as TributaryError;
+    bad.close();
+    expect(err.code).toBe(Errors.WORKER_UNAVAILABLE.code);
+    expect(got).toEqual([]);
+  });
+});
+
+describe('post (IPC send)', () => {
+  it('treats send() answering false as backpressure, not a failure: Node sent the message all the same', () => {
+    expect(post({ connected: true, send: () => false }, 1)).toBe(true);
+  });
+  it('fails only on a closed channel or a send that throws', () => {
+    expect(post({ connected: false, send: () => true }, 1)).toBe(false);
+    expect(post({ connected: true, send: () => { throw new Error('EPIPE'); } }, 1)).toBe(false);
   });
 });

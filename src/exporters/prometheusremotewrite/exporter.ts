@@ -101,7 +101,7 @@ export class PrwExporter implements Exporter {
         (q) => new ShardSender(q, transport, { exporter: this.id, retry: c.retry_on_failure, durable, metrics: this.set.metrics, log: this.log, stop: this.stop.signal }),
       );
       for (const s of this.senders) s.start();
-      this.unhandle = this.worker?.handle(this.channel(), (p) => this.takeForwarded(p));
+      this.unhandle = this.worker?.handle(this.channel(), (shard, record) => this.takeForwarded(shard, record));
       this.accepting = true;
     });
   }
@@ -138,7 +138,7 @@ export class PrwExporter implements Exporter {
       for (const r of reqs) {
         const record = encodeRecord(r.items, r.body);
         if (q !== undefined) pushes.push(q.push(record));
-        else pushes.push(this.worker!.forward(ownerOf(shard, this.worker!.count), this.channel(), { shard, record } satisfies Forwarded));
+        else pushes.push(this.worker!.forward(ownerOf(shard, this.worker!.count), this.channel(), shard, record));
       }
     });
     const results = await Promise.allSettled(pushes);
@@ -157,19 +157,12 @@ export class PrwExporter implements Exporter {
   }
 
   /** A request another worker translated for a shard this worker owns: queue it (acknowledged once queued, as for local ones). */
-  private takeForwarded(payload: unknown): Promise<void> {
-    const { shard, record } = payload as Forwarded;
+  private takeForwarded(shard: number, record: Buffer): Promise<void> {
     const q = this.queues[shard];
     if (!this.accepting) return Promise.reject(new TributaryError(Errors.SHUTTING_DOWN, `exporter ${this.id} is not accepting data`));
     if (q === undefined) return Promise.reject(new TributaryError(Errors.WORKER_UNAVAILABLE, `exporter ${this.id}: shard ${shard} is not owned by worker ${this.worker?.index}`));
-    // Advanced IPC serialization may hand the bytes over as a plain Uint8Array.
-    return q.push(Buffer.isBuffer(record) ? record : Buffer.from(record.buffer, record.byteOffset, record.byteLength));
+    return q.push(record);
   }
-}
-
-interface Forwarded {
-  readonly shard: number;
-  readonly record: Uint8Array;
 }
 
 /** The worker that queues and sends shard `shard`'s series. */
