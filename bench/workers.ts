@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { Agent } from 'undici';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts } from '../test/kit/ports.js';
@@ -19,9 +20,18 @@ import { cpuSeconds, fmtRate, median } from './measure.js';
  *
  * Saturated means more offered than the gateway takes: 32 connections, all
  * busy until the round's last request (sendAll's total), so that neither
- * gateway idles at the end of a round waiting for a batch to fill. Two
- * unmeasured rounds first: each worker compiles its own hot paths and sees
- * half the traffic, so it warms up half as fast.
+ * gateway idles at the end of a round waiting for a batch to fill. The
+ * connections stay open from round to round, as senders keep theirs, so
+ * each worker keeps the connections (and series) Node's cluster handed it.
+ * Opening new ones every round made each worker learn every sender's series
+ * again and again: the 2-worker gateway's measured rounds then still rose
+ * from 360 k to 550 k points per CPU-second through a run, and the ratio
+ * came out at 0.73-0.94 over four runs. Unmeasured rounds first: each worker
+ * compiles its own hot paths on half the traffic. CPU is read when the last
+ * request of a round reached the sink: what the gateway's processes use
+ * once the load has stopped is not work on the round's points (counting it,
+ * and the /metrics scrape that confirms delivery, the ratio was 0.80 and 0.84
+ * in two runs; 1.01, 0.97 and 0.99 without).
  */
 
 const KEYS = { AWS_ACCESS_KEY_ID: 'AKIABENCHBENCHBENCH1', AWS_SECRET_ACCESS_KEY: 'benchsecretbenchsecretbenchsecretbench12', AWS_REGION: 'us-east-1' };
@@ -29,7 +39,7 @@ const REQUESTS = 1280;
 /** Connections: enough that each of 2 workers has several send_batch_size (8192) batches in flight, and the 1-worker gateway's queue fills (it refuses with 503). */
 const LANES = 32;
 const ROUNDS = 6;
-const WARM_ROUNDS = 2;
+const WARM_ROUNDS = 3;
 
 interface Contender {
   readonly name: string;
@@ -43,7 +53,9 @@ interface Contender {
   readonly loadCpus: number[];
   /** Requests refused (503 with Retry-After while a queue is full) and sent again. */
   refusals: number;
-  /** Share of the gateway's CPU spent in the primary: relaying forwards between workers, and /metrics. */
+  /** The load generator's connections to this gateway, open for the whole run. */
+  readonly agent: Agent;
+  /** Share of the gateway's CPU spent in the primary: /metrics, and handing out the workers' link addresses. */
   readonly primaryShare: number[];
   /** Time the gateway's processes were ready to run but waited for a core (other processes had them), per second of wall time. */
   readonly waits: number[];
@@ -96,24 +108,27 @@ async function delivered(tel: number): Promise<number> {
 
 /**
  * Waits until the gateway has delivered `want` points, and returns when the
- * last request reached the sink (performance.now()). It watches the sink's
- * byte count, which costs the gateway nothing, and asks the gateway's
- * /metrics (which, with workers, makes every worker serialize its registry)
- * only once the sink has been quiet for a while.
+ * last request reached the sink (performance.now()) with the gateway's CPU
+ * seconds read then. It watches the sink's byte count, which costs the
+ * gateway nothing, and asks the gateway's /metrics (which, with workers,
+ * makes every worker serialize its registry) only once the sink has been
+ * quiet for a while; that scrape's CPU is not counted.
  */
-async function waitDelivered(sink: number, tel: number, want: number): Promise<number> {
+async function waitDelivered(sink: number, tel: number, want: number, cpu: () => number): Promise<{ at: number; cpu: number }> {
   const end = Date.now() + 180_000;
   let last = -1;
   let lastChange = performance.now();
+  let cpuAt = cpu();
   for (;;) {
     const { bytes } = (await (await fetch(`http://127.0.0.1:${sink}/`)).json()) as { bytes: number };
     const now = performance.now();
     if (bytes !== last) {
       last = bytes;
       lastChange = now;
+      cpuAt = cpu();
     } else if (now - lastChange > 300) {
       const n = await delivered(tel);
-      if (n >= want) return lastChange;
+      if (n >= want) return { at: lastChange, cpu: cpuAt };
       lastChange = now;
     }
     if (Date.now() > end) throw new Error(`gateway delivered ${await delivered(tel)} points, expected ${want}`);
@@ -133,14 +148,14 @@ export async function benchWorkers(): Promise<{ lines: string[] }> {
   const sinkPort = ports[0];
   const sink = await run(process.execPath, [join(ROOT, 'build', 'bench', 'kit', 'null-sink.js'), String(sinkPort)], async () => (await fetch(`http://127.0.0.1:${sinkPort}/`)).ok);
   const procs: Proc[] = [sink];
+  const contenders: Contender[] = [];
   try {
-    const contenders: Contender[] = [];
     for (const [k, workers] of [1, 2].entries()) {
       const http = ports[1 + 2 * k];
       const tel = ports[2 + 2 * k];
       const proc = await startGateway(config(workers, http, tel, sinkPort), `http://127.0.0.1:${tel}/metrics`, KEYS);
       procs.push(proc);
-      const c: Contender = { name: `${workers} worker${workers > 1 ? 's' : ''}`, workers, proc, http, tel, sent: 0, cpus: [], rates: [], loadCpus: [], refusals: 0, primaryShare: [], waits: [] };
+      const c: Contender = { name: `${workers} worker${workers > 1 ? 's' : ''}`, workers, proc, http, tel, sent: 0, cpus: [], rates: [], loadCpus: [], refusals: 0, agent: new Agent({ connections: LANES, keepAliveTimeout: 600_000 }), primaryShare: [], waits: [] };
       const end0 = Date.now() + 120_000;
       while (!(await fetch(`http://127.0.0.1:${http}/v1/metrics`).then(() => true, () => false))) {
         if (Date.now() > end0) throw new Error('the OTLP receiver did not start');
@@ -173,11 +188,11 @@ export async function benchWorkers(): Promise<{ lines: string[] }> {
       const q0 = runQueueSeconds(pids);
       const l0 = cpuSeconds();
       const w0 = performance.now();
-      const sent = await sendAll(`http://127.0.0.1:${c.http}/v1/metrics`, bodies, headers, { total: n });
+      const sent = await sendAll(`http://127.0.0.1:${c.http}/v1/metrics`, bodies, headers, { total: n, dispatcher: c.agent });
       c.sent += n * POINTS_PER_REQUEST;
-      const w1 = await waitDelivered(sinkPort, c.tel, c.sent);
-      const wall = (w1 - w0) / 1000;
-      const cpu = totalCpuSeconds(pids) - c0;
+      const done = await waitDelivered(sinkPort, c.tel, c.sent, () => totalCpuSeconds(pids));
+      const wall = (done.at - w0) / 1000;
+      const cpu = done.cpu - c0;
       if (!measure) return;
       c.refusals += sent.refusals;
       c.cpus.push(cpu / wall);
@@ -194,7 +209,7 @@ export async function benchWorkers(): Promise<{ lines: string[] }> {
       `${c.name}: ${median(c.cpus).toFixed(2)} CPUs used by the gateway's processes, ${fmtRate(median(c.rates))} points per CPU-second; ${c.refusals} requests refused and sent again; load generator ${median(c.loadCpus).toFixed(2)} CPUs; the gateway's threads waited for a free core ${median(c.waits).toFixed(2)} s per second (rounds: ${c.cpus.map((x, k) => `${x.toFixed(2)} CPUs ${fmtRate(c.rates[k])}`).join(', ')})`;
     return {
       lines: [
-        `payload: ${POINTS_PER_REQUEST} points per OTLP request (100 metrics x 20 series), ${REQUESTS} requests per round over ${LANES} keep-alive connections, ${WARM_ROUNDS} warm-up and ${ROUNDS} measured alternating rounds; OTLP/HTTP -> batch -> remote write + SigV4 (4 consumers) -> a sink that only reads bodies`,
+        `payload: ${POINTS_PER_REQUEST} points per OTLP request (100 metrics x 20 series), ${REQUESTS} requests per round over ${LANES} keep-alive connections kept open between rounds, ${WARM_ROUNDS} warm-up and ${ROUNDS} measured alternating rounds; OTLP/HTTP -> batch -> remote write + SigV4 (4 consumers) -> a sink that only reads bodies`,
         line(one),
         line(two),
         `2 workers: the primary (serving /metrics, handing out the workers' link addresses) uses ${(median(two.primaryShare) * 100).toFixed(1)}% of the gateway's CPU`,
@@ -202,6 +217,7 @@ export async function benchWorkers(): Promise<{ lines: string[] }> {
       ],
     };
   } finally {
+    await Promise.all(contenders.map((c) => c.agent.close()));
     await Promise.all(procs.map((p) => p.stop()));
   }
 }

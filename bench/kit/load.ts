@@ -14,9 +14,11 @@ export interface SendResult {
  * every lane is busy until the end (lanes given equal counts finish at
  * different times, and the last ones leave the receiver short of work);
  * each lane then needs enough bodies for its share and some to spare.
+ * With `dispatcher`, its connections are used and left open (senders that
+ * keep their connections from one round to the next).
  */
-export async function sendAll(url: string, lanes: readonly (readonly Buffer[])[], headers: Record<string, string>, o: { total?: number } = {}): Promise<SendResult> {
-  const dispatcher = new Agent({ connections: lanes.length, keepAliveTimeout: 30_000 });
+export async function sendAll(url: string, lanes: readonly (readonly Buffer[])[], headers: Record<string, string>, o: { total?: number; dispatcher?: Agent } = {}): Promise<SendResult> {
+  const dispatcher = o.dispatcher ?? new Agent({ connections: lanes.length, keepAliveTimeout: 30_000 });
   const total = o.total ?? lanes.reduce((a, l) => a + l.length, 0);
   let started = 0;
   let refusals = 0;
@@ -35,7 +37,7 @@ export async function sendAll(url: string, lanes: readonly (readonly Buffer[])[]
     }
   };
   await Promise.all(lanes.map(worker));
-  await dispatcher.close();
+  if (o.dispatcher === undefined) await dispatcher.close();
   if (started < total) throw new Error(`lanes ran out of bodies: ${started} of ${total} requests sent`);
   return { requests: started, refusals };
 }
