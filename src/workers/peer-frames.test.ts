@@ -39,6 +39,23 @@ describe('peer link frames', () => {
     expect(got!.toString()).toBe('abc');
   });
 
+  it('say when a frame was assembled from several chunks, and then hand over its payload without a second copy that it still owns', () => {
+    const payload = Buffer.from('x'.repeat(100));
+    const wire = Buffer.concat([fwdHeader(1, 2, 'c', payload.length), payload]);
+    const got: { owned: boolean; payload: Buffer }[] = [];
+    const r = new FrameReader(1000, (f, owned) => got.push({ owned, payload: parseFwd(f, owned).payload }));
+    r.push(wire);
+    const a = Buffer.from(wire.subarray(0, 50));
+    const b = Buffer.from(wire.subarray(50));
+    r.push(a);
+    r.push(b);
+    a.fill(0);
+    b.fill(0);
+    wire.fill(0);
+    expect(got.map((g) => g.owned)).toEqual([false, true]);
+    for (const g of got) expect(g.payload.toString()).toBe('x'.repeat(100));
+  });
+
   it('refuse a frame above the limit or of length zero', () => {
     expect(() => frames([Buffer.from([0, 0x20, 0, 0, 1])])).toThrow(/frame of 2097152 bytes \(limit 1048576\)/);
     expect(() => frames([Buffer.from([0, 0, 0, 0])])).toThrow(/frame of 0 bytes/);

@@ -49,14 +49,18 @@ export interface FwdFrame {
   readonly id: number;
   readonly key: number;
   readonly channel: string;
-  /** A copy, owned by the receiver: it may sit in a queue long after the socket's chunk is gone. */
+  /** The receiver's own bytes: they may sit in a queue long after the socket's chunk is gone. */
   readonly payload: Buffer;
 }
 
-export function parseFwd(f: Buffer): FwdFrame {
+/** `owned`: the frame is a buffer of its own (FrameReader assembled it), so the payload need not be copied again. */
+export function parseFwd(f: Buffer, owned = false): FwdFrame {
   const n = f[9];
-  const payload = Buffer.allocUnsafeSlow(f.length - 10 - n);
-  f.copy(payload, 0, 10 + n);
+  let payload = f.subarray(10 + n);
+  if (!owned) {
+    payload = Buffer.allocUnsafeSlow(f.length - 10 - n);
+    f.copy(payload, 0, 10 + n);
+  }
   return { id: f.readUInt32BE(1), key: f.readUInt32BE(5), channel: f.toString('utf8', 10, 10 + n), payload };
 }
 
@@ -66,8 +70,10 @@ export function parseReply(f: Buffer): { id: number; errorJson: string | undefin
 
 /**
  * Cuts a byte stream into frames. `onFrame` gets each frame without its
- * length prefix (kind first), valid only during the call. A length above
- * `maxFrame` throws: the stream cannot be resynchronised.
+ * length prefix (kind first): a view on a socket chunk, valid only during
+ * the call, or (`owned`) a buffer assembled from several chunks, which the
+ * callee may keep. A length above `maxFrame` throws: the stream cannot be
+ * resynchronised.
  */
 export class FrameReader {
   private chunks: Buffer[] = [];
@@ -75,7 +81,7 @@ export class FrameReader {
 
   constructor(
     private readonly maxFrame: number,
-    private readonly onFrame: (frame: Buffer) => void,
+    private readonly onFrame: (frame: Buffer, owned: boolean) => void,
   ) {}
 
   push(chunk: Buffer): void {
@@ -85,7 +91,8 @@ export class FrameReader {
       const len = this.peekLength();
       if (len < 1 || len > this.maxFrame) throw new RangeError(`peer link: frame of ${len} bytes (limit ${this.maxFrame})`);
       if (this.have < 4 + len) return;
-      this.onFrame(this.take(4 + len).subarray(4));
+      const spans = this.chunks[0].length < 4 + len;
+      this.onFrame(this.take(4 + len).subarray(4), spans);
     }
   }
 
@@ -102,7 +109,8 @@ export class FrameReader {
       if (!peek) this.consume(n);
       return first.subarray(0, n);
     }
-    const out = Buffer.allocUnsafe(n);
+    // Not from the shared pool: a frame kept by its receiver must not pin a pool slab.
+    const out = Buffer.allocUnsafeSlow(n);
     let o = 0;
     for (let i = 0; o < n; i++) {
       const c = this.chunks[i];

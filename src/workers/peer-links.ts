@@ -51,7 +51,6 @@ export class PeerLinks {
   constructor(
     private readonly index: number,
     private readonly token: string,
-    private readonly timeoutMs = FORWARD_TIMEOUT_MS,
   ) {}
 
   /** Starts serving; resolves to the address the other workers connect to. */
@@ -93,8 +92,8 @@ export class PeerLinks {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         c.pending.delete(id);
-        reject(unavailable(`worker ${to} did not answer within ${this.timeoutMs / 1000}s`));
-      }, this.timeoutMs);
+        reject(unavailable(`worker ${to} did not answer within ${FORWARD_TIMEOUT_MS / 1000}s`));
+      }, FORWARD_TIMEOUT_MS);
       c.pending.set(id, { resolve, reject, timer });
       c.socket.cork();
       c.socket.write(fwdHeader(id, key, channel, payload.byteLength));
@@ -146,7 +145,7 @@ export class PeerLinks {
     s.setNoDelay(true);
     let trusted = false;
     const want = Buffer.from(this.token, 'utf8');
-    const reader = new FrameReader(MAX_FRAME_BYTES, (f) => {
+    const reader = new FrameReader(MAX_FRAME_BYTES, (f, owned) => {
       if (!trusted) {
         const got = f.subarray(1);
         if (f[0] !== HELLO || got.length !== want.length || !timingSafeEqual(got, want)) throw new Error('peer link: connection without the token');
@@ -154,7 +153,7 @@ export class PeerLinks {
         return;
       }
       if (f[0] !== FWD) throw new Error(`peer link: unexpected frame kind ${f[0]}`);
-      const m = parseFwd(f);
+      const m = parseFwd(f, owned);
       const fn = this.handlers.get(m.channel);
       let done: Promise<void>;
       if (fn === undefined) done = Promise.reject(unavailable(`worker ${this.index} does not serve ${m.channel} (starting or stopping)`));

@@ -11,8 +11,8 @@ import { type ToPrimary, type ToWorker, WORKER_COUNT_ENV, WORKER_INDEX_ENV, WORK
  * The primary process with service::workers > 1. It builds no graph: it
  * forks the workers (each builds the whole graph and listens on the same
  * ports, Node's cluster handing out connections), tells each the others'
- * peer-link addresses (forwards go over those links, not through here), serves the one telemetry port with every worker's metrics
- * aggregated, restarts a worker that dies (with backoff), and on SIGTERM or
+ * peer-link addresses (forwards go over those links, not through here),
+ * serves the one telemetry port with every worker's metrics aggregated, restarts a worker that dies (with backoff), and on SIGTERM or
  * SIGINT asks every worker to drain and exits 0 once all have exited 0.
  */
 
@@ -40,7 +40,6 @@ export interface PrimaryOptions {
 export async function runPrimary(config: GatewayConfig, o: PrimaryOptions): Promise<number> {
   const log = o.logger.child({ worker: 'primary' });
   const slots: Slot[] = Array.from({ length: o.count }, () => ({ worker: undefined, startedAt: 0, failures: 0, ready: false }));
-  const byWorker = new Map<Worker, number>();
   const linkToken = randomBytes(24).toString('base64url');
   let stopping = false;
   let failedExit = false;
@@ -95,7 +94,6 @@ export async function runPrimary(config: GatewayConfig, o: PrimaryOptions): Prom
     slots[i].worker = w;
     slots[i].startedAt = Date.now();
     slots[i].ready = false;
-    byWorker.set(w, i);
     w.on('message', (msg: unknown) => onMessage(i, msg));
     w.on('exit', (code, signal) => onExit(w, i, code, signal));
   };
@@ -121,7 +119,6 @@ export async function runPrimary(config: GatewayConfig, o: PrimaryOptions): Prom
   };
 
   const onExit = (w: Worker, i: number, code: number | null, signal: string | null): void => {
-    byWorker.delete(w);
     const s = slots[i];
     if (s.worker !== w) return;
     const wasReady = s.ready;
