@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Agent } from 'undici';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,6 +74,26 @@ function runQueueSeconds(pids: readonly number[]): number {
     }
   }
   return ns / 1e9;
+}
+
+const execFileAsync = promisify(execFile);
+
+/** CPU seconds of one run of kit/spin.js. */
+async function spin(): Promise<number> {
+  const { stdout } = await execFileAsync(process.execPath, [join(ROOT, 'build', 'bench', 'kit', 'spin.js')]);
+  return Number(stdout.split(' ')[0]);
+}
+
+/**
+ * What this machine gives two busy processes side by side, per CPU-second,
+ * against one alone: the same work run alone, then twice at once. Well below
+ * 1, the host is giving the two vCPUs less than two cores' worth of work
+ * (hardware threads of one core, or a busy host), whatever the gateway does.
+ */
+async function pairFactor(): Promise<number> {
+  const alone = await spin();
+  const pair = await Promise.all([spin(), spin()]);
+  return alone / ((pair[0] + pair[1]) / 2);
 }
 
 function config(workers: number, http: number, tel: number, sink: number): string {
@@ -201,7 +222,11 @@ export async function benchWorkers(): Promise<{ lines: string[] }> {
       c.primaryShare.push((processCpuSeconds(c.proc.pid) - p0) / cpu);
     };
     for (let r = 0; r < WARM_ROUNDS; r++) for (const c of contenders) await round(c, REQUESTS, false);
-    for (let r = 0; r < ROUNDS; r++) for (const c of r % 2 === 0 ? contenders : [...contenders].reverse()) await round(c, REQUESTS, true);
+    const factors: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const c of r % 2 === 0 ? contenders : [...contenders].reverse()) await round(c, REQUESTS, true);
+      factors.push(await pairFactor());
+    }
     const [one, two] = contenders;
     const ratio = median(two.rates.map((x, k) => x / one.rates[k]));
     const line = (c: Contender): string =>
@@ -212,6 +237,7 @@ export async function benchWorkers(): Promise<{ lines: string[] }> {
         line(one),
         line(two),
         `2 workers: the primary (serving /metrics, handing out the workers' link addresses) uses ${(median(two.primaryShare) * 100).toFixed(1)}% of the gateway's CPU`,
+        `this machine, two busy processes side by side against one alone, per CPU-second (kit/spin.js after each round pair): ${median(factors).toFixed(2)} (per round ${factors.map((f) => f.toFixed(2)).join(', ')})`,
         `points per CPU-second, 2 workers / 1 worker: ${ratio.toFixed(2)} (median of per-round ratios ${two.rates.map((x, k) => (x / one.rates[k]).toFixed(2)).join(', ')}; target >= 0.85); 2 workers use ${median(two.cpus).toFixed(2)} CPUs (target > 1.4)`,
       ],
     };
