@@ -119,7 +119,7 @@ service:
         `tributary (remote write + bearer token -> attributes tenant from auth.tenant -> batch -> remote write + SigV4): ${fmtRate(g)} samples per CPU-second (rounds: ${gwRates.map(fmtRate).join(', ')})`,
         `vmagent (-remoteWrite.label=tenant=paris, -remoteWrite.aws.useSigv4, 4 queues): ${fmtRate(v)} samples per CPU-second (rounds: ${vmRates.map(fmtRate).join(', ')})`,
         `ratio tributary / vmagent: ${ratio.toFixed(2)}x, per round ${gwRates.map((x, k) => (x / vmRates[k]).toFixed(2)).join(', ')} (target >= 1.0x)`,
-        `requests to the sink: tributary ${sg.requests} (${fmtBytes(sg.bytes / sg.requests)} each), vmagent ${sv.requests} (${fmtBytes(sv.bytes / sv.requests)} each)`,
+        `requests to the sink: tributary ${sg.requests} (${fmtBytes(sg.bytes / sg.requests)} each, ${(sg.bytes / sg.samples).toFixed(1)} bytes per sample), vmagent ${sv.requests} (${fmtBytes(sv.bytes / sv.requests)} each, ${(sv.bytes / sv.samples).toFixed(1)} bytes per sample)`,
         `snappy decompress + compress alone of the same requests: ${fmtRate(snappyRate)} samples per CPU-second; tributary runs at ${((g / snappyRate) * 100).toFixed(0)}% of that bound`,
       ],
     };

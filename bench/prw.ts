@@ -107,7 +107,7 @@ service:
         `tributary (OTLP/HTTP protobuf -> batch -> remote write + SigV4, 4 consumers, defaults otherwise): ${fmtRate(g)} points per CPU-second (rounds: ${gwRates.map(fmtRate).join(', ')})`,
         `vmagent (remote write -> remote write + SigV4, 4 queues, defaults otherwise): ${fmtRate(v)} samples per CPU-second (rounds: ${vmRates.map(fmtRate).join(', ')})`,
         `ratio tributary / vmagent: ${ratio.toFixed(2)}x, median of per-round ratios ${gwRates.map((x, k) => (x / vmRates[k]).toFixed(2)).join(', ')} (target >= 0.7x)`,
-        `requests to the sink: tributary ${sg.requests} (${fmtBytes(sg.bytes / sg.requests)} each), vmagent ${sv.requests} (${fmtBytes(sv.bytes / sv.requests)} each)`,
+        `requests to the sink: tributary ${sg.requests} (${fmtBytes(sg.bytes / sg.requests)} each, ${(sg.bytes / sg.samples).toFixed(1)} bytes per sample), vmagent ${sv.requests} (${fmtBytes(sv.bytes / sv.requests)} each, ${(sv.bytes / sv.samples).toFixed(1)} bytes per sample)`,
         `snappy compression alone of the same requests: ${fmtRate(snappyRate)} samples per CPU-second; tributary runs at ${((g / snappyRate) * 100).toFixed(0)}% of that bound`,
       ],
     };

@@ -2,6 +2,7 @@ import type { Attributes } from '../../model/attributes.js';
 import { hashBuffer } from '../../model/proto/byte-intern.js';
 import type { JobInstance, Label } from '../../model/prom/series-labels.js';
 import type { CumulativeClock, ExpHistogramState, HistogramState, SumState } from '../../model/temporality/delta.js';
+import { LabelBytes } from './label-bytes.js';
 import { encodeLabels } from './prompb.js';
 
 /**
@@ -13,7 +14,7 @@ import { encodeLabels } from './prompb.js';
  */
 export class Series {
   /** Encoded labels per derived series key ("" = the series itself). */
-  private readonly encoded = new Map<string, Buffer>();
+  private readonly encoded = new Map<string, LabelBytes>();
   /** Last sample timestamp handed to a request (ms), per derived key where it matters. */
   lastTs = -1;
   /** When the series was last written (ms), for evicting unused series. */
@@ -23,7 +24,7 @@ export class Series {
   exp: ExpHistogramState | undefined;
   readonly shardHash: number;
   /** The series' own labels (no suffix, no extra label): the common case, kept out of the map. */
-  readonly plain: Buffer;
+  readonly plain: LabelBytes;
 
   constructor(
     /** Labels without __name__, sorted. */
@@ -33,21 +34,21 @@ export class Series {
     readonly attrs?: Attributes,
   ) {
     this.plain = this.labels('');
-    this.shardHash = hashBuffer(this.plain);
+    this.shardHash = hashBuffer(this.plain.bytes);
   }
 
   /**
    * Encoded labels for `family + suffix`, with one extra label (le, quantile)
    * when given. Cached: the same bytes serve every sample of the series.
    */
-  labels(suffix: string, extraName?: string, extraValue?: string): Buffer {
+  labels(suffix: string, extraName?: string, extraValue?: string): LabelBytes {
     const key = extraName === undefined ? suffix : `${suffix}\u0000${extraValue}`;
     let b = this.encoded.get(key);
     if (b === undefined) {
       const all: Label[] = [['__name__', this.family + suffix], ...this.base];
       if (extraName !== undefined) all.push([extraName, extraValue!]);
       all.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
-      b = encodeLabels(all);
+      b = new LabelBytes(encodeLabels(all));
       this.encoded.set(key, b);
     }
     return b;

@@ -340,7 +340,7 @@ export class PrwTranslator {
       if (this.o.nativeHistograms) {
         const w = this.writer(s);
         this.note(w, m, mctx.family);
-        const labels = s.plain;
+        const labels = s.plain.bytes;
         const out = w.room(labels.length + 64 + 10 * (state.pos.length + state.neg.length));
         out.tag(1, 2).fork();
         out.raw(labels);

@@ -21,7 +21,8 @@ export class ProtoWriter {
 
   reset(): this {
     this.pos = 0;
-    this.stack.length = 0;
+    // Setting an array's length is a runtime call even when it changes nothing.
+    if (this.stack.length !== 0) this.stack.length = 0;
     return this;
   }
 
@@ -32,6 +33,11 @@ export class ProtoWriter {
     const b = Buffer.allocUnsafe(size);
     this.buf.copy(b, 0, 0, this.pos);
     this.setBuffer(b);
+  }
+
+  /** A DataView on `buf` (replaced when the buffer grows: read it after writing). */
+  get dataView(): DataView {
+    return this.dv;
   }
 
   private setBuffer(b: Buffer): void {
