@@ -17,8 +17,10 @@ export class LabelBytes {
   readonly length: number;
   private elemsBase = 0;
   private elemsDistance = -1;
+  /** The neighbour seen last time, when its elements are not made yet. */
+  private candidate = 0;
   /**
-   * The snappy elements against the neighbour (see writeTo), packed
+   * The snappy elements against the neighbour (see prepared()), packed
    * little-endian into words: a small typed array lives inside V8's heap
    * with its contents, so a series costs one memory access here, and the
    * words are stored four bytes at a time.
@@ -33,18 +35,32 @@ export class LabelBytes {
   }
 
   /**
-   * Writes this series' frame and labels as snappy elements: the
-   * TimeSeries field's tag and length (its content `g` bytes of sample
-   * after the labels), the labels, and the Sample field's first three
-   * bytes (tag, length, the value's tag), when they start `distance` bytes
-   * after those of `prev` (whose sample was `prevG` bytes) in the
-   * uncompressed request. Copies of `prev` where they agree, literals where
-   * they differ. The elements are kept for the next request, where the
-   * same series usually follows the same one at the same distance again.
-   * Returns the number of uncompressed bytes written.
+   * Whether this series' frame and labels can be written as snappy
+   * elements (write()) after `prev`, `distance` bytes after the start of
+   * prev's frame in the uncompressed request, with a Sample field of `g`
+   * bytes (prev's: `prevG`). The frame is the TimeSeries field's tag and
+   * length before the labels and the Sample field's first three bytes
+   * after them (tag, length, the value's tag). The elements are copies of
+   * `prev` where they agree, literals where they differ; they are worked
+   * out the second time in a row this series follows `prev` and kept,
+   * since the same series usually follows the same one at the same
+   * distance request after request. A series whose neighbour keeps
+   * changing (a sender that shuffles its series) is never worked out: it
+   * goes to the general compressor, which costs less than a new set of
+   * elements each time.
    */
-  writeTo(sw: SnappyBlockWriter, prev: LabelBytes, distance: number, g: number, prevG: number): number {
-    if (this.elemsBase !== prev.id || this.elemsDistance !== distance || this.elemsSample !== g) this.encode(prev, distance, g, prevG);
+  prepared(prev: LabelBytes, distance: number, g: number, prevG: number): boolean {
+    if (this.elemsBase === prev.id && this.elemsDistance === distance && this.elemsSample === g) return true;
+    if (this.candidate !== prev.id) {
+      this.candidate = prev.id;
+      return false;
+    }
+    this.encode(prev, distance, g, prevG);
+    return true;
+  }
+
+  /** Writes the elements prepared() made sure of; returns the uncompressed bytes they stand for. */
+  write(sw: SnappyBlockWriter): number {
     sw.words(this.elems, this.elemsLength, this.framedLength);
     return this.framedLength;
   }

@@ -13,7 +13,7 @@ import { type ExemplarOut, STALE_NAN_BYTES, sampleFieldSize, writeExemplar, writ
  * Compression happens as series are written. A series of one sample
  * (nearly every series) that follows another is written straight as snappy
  * elements: its label set as copies of the previous label set where they
- * agree (LabelBytes.writeTo, worked out once per neighbour), its sample
+ * agree (LabelBytes.prepared, worked out once per neighbour), its sample
  * as copies of the previous sample where the bytes agree (the timestamp,
  * often the value's exponent). Everything else (a request's first series,
  * series with exemplars or several samples, native histograms, metadata)
@@ -98,24 +98,24 @@ export class ShardWriter {
     this.items++;
     const prev = this.prev;
     const sw = this.sw;
-    if (prev === undefined) {
-      // The first of a chain: protobuf bytes, compressed with what surrounds them.
-      const w = this.w;
+    const w = this.w;
+    // Where this series starts in the uncompressed request.
+    const at = sw.length + w.pos;
+    if (prev !== undefined && labels.prepared(prev, at - this.prevAt, g, this.prevG)) {
+      this.drain();
+      // Frame, labels and the sample's first 3 bytes; then the rest of the sample.
+      labels.write(sw);
+      this.sampleElements(g, ts);
+    } else {
+      // The first of a chain, or a new neighbour: protobuf bytes, compressed with what surrounds them.
       w.ensure(inner + 6);
-      this.prevAt = sw.length + w.pos;
       w.buf[w.pos++] = 0x0a;
       w.uint32(inner);
       w.raw(labels.bytes);
       this.prevSampleAt = sw.length + w.pos;
       w.raw(this.sample.subarray(0, g));
-    } else {
-      this.drain();
-      const at = sw.length;
-      // Frame, labels and the sample's first 3 bytes; then the rest of the sample.
-      labels.writeTo(sw, prev, at - this.prevAt, g, this.prevG);
-      this.prevAt = at;
-      this.sampleElements(g, ts);
     }
+    this.prevAt = at;
     this.prev = labels;
     this.prevG = g;
     this.prevTs = ts;
