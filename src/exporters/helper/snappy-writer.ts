@@ -25,7 +25,7 @@ export class SnappyBlockWriter {
   private n = 0;
 
   constructor(initial = 64 * 1024) {
-    this.out = Buffer.allocUnsafe(initial);
+    this.out = Buffer.allocUnsafe(Math.max(initial, 64));
     this.dv = new DataView(this.out.buffer, this.out.byteOffset, this.out.byteLength);
   }
 

@@ -19,6 +19,8 @@ export class LabelBytes {
   private elemsDistance = -1;
   /** The neighbour seen last time, when its elements are not made yet. */
   private candidate = 0;
+  /** How many times elements were made: a series whose neighbours keep alternating stops after MAX_ENCODES. */
+  private encodes = 0;
   /**
    * The snappy elements against the neighbour (see prepared()), packed
    * little-endian into words: a small typed array lives inside V8's heap
@@ -51,7 +53,7 @@ export class LabelBytes {
    */
   prepared(prev: LabelBytes, distance: number, g: number, prevG: number): boolean {
     if (this.elemsBase === prev.id && this.elemsDistance === distance && this.elemsSample === g) return true;
-    if (this.candidate !== prev.id) {
+    if (this.candidate !== prev.id || this.encodes >= MAX_ENCODES) {
       this.candidate = prev.id;
       return false;
     }
@@ -74,6 +76,7 @@ export class LabelBytes {
     const words = new Int32Array((e.length + 3) >>> 2);
     for (let i = 0; i < e.length; i++) words[i >>> 2] |= e[i] << (8 * (i & 3));
     this.elems = words;
+    this.encodes++;
     this.elemsLength = e.length;
     this.framedLength = framed.length;
     this.elemsBase = prev.id;
@@ -95,6 +98,15 @@ function frame(inner: number): Buffer {
 }
 
 const EMPTY = new Int32Array(0);
+
+/**
+ * Elements made for one label set at most. Making them costs about ten
+ * times what the general compressor spends on the series; a series whose
+ * neighbour changes now and then (the first of a sender's block in a
+ * batch of many senders) stays within this, one whose neighbours
+ * alternate for good goes to the general compressor after it.
+ */
+const MAX_ENCODES = 16;
 
 /** Shortest range worth a copy: a copy element takes 2-3 bytes. */
 const MIN_MATCH = 4;

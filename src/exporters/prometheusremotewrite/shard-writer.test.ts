@@ -79,6 +79,29 @@ class ReferenceWriter {
   }
 }
 
+/** Each request of the writer must decompress, with every decoder at hand, to the reference's. */
+function expectSameRequests(got: { body: Buffer; items: number }[], want: { raw: Buffer; items: number }[]): void {
+  expect(got.map((r) => r.items)).toEqual(want.map((r) => r.items));
+  got.forEach((r, k) => {
+    const raw = want[k].raw;
+    expect(snappyUncompress(r.body).equals(raw)).toBe(true);
+    expect(native.uncompressSync(r.body, { asBuffer: true }).equals(raw)).toBe(true);
+    expect(Buffer.from(snappyjs.uncompress(r.body)).equals(raw)).toBe(true);
+  });
+}
+
+/** Writes the same single-sample series to the writer and the reference, then compares the requests. */
+function writeBoth(sw: ShardWriter, ref: ReferenceWriter, labels: readonly LabelBytes[], value: (i: number) => number, ts: number): { body: Buffer; items: number }[] {
+  labels.forEach((l, i) => {
+    sw.single(l, value(i), ts, false);
+    ref.single(l.bytes, value(i), ts, false);
+  });
+  const got = sw.take();
+  ref.flush();
+  expectSameRequests(got, ref.requests.splice(0));
+  return got;
+}
+
 const labelSet = fc
   .uniqueArray(fc.tuple(fc.constantFrom('__name__', 'job', 'instance', 'host', 'az', 'le', 'tenant', 'ünï'), fc.oneof(fc.constantFrom('a', 'host-1', 'host-2', 'eu-west-1a', 'x'.repeat(130)), fc.string({ maxLength: 12 }))), {
     minLength: 1,
@@ -105,7 +128,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 describe('ShardWriter', () => {
   it('writes blocks that decompress, with every decoder, to exactly the plain requests, split at the same places', () => {
     fc.assert(
-      fc.property(fc.array(labelSet, { minLength: 10, maxLength: 10 }), fc.array(step, { maxLength: 80 }), fc.integer({ min: 200, max: 6000 }), (sets, steps, maxBytes) => {
+      fc.property(fc.array(labelSet, { minLength: 10, maxLength: 10 }), fc.array(step, { minLength: 20, maxLength: 120 }), fc.integer({ min: 200, max: 6000 }), (sets, steps, maxBytes) => {
         const labels = sets.map((s) => new LabelBytes(encodeLabels(s)));
         const sw = new ShardWriter(maxBytes);
         const ref = new ReferenceWriter(maxBytes);
@@ -139,14 +162,7 @@ describe('ShardWriter', () => {
           }
           const got = sw.take();
           ref.flush();
-          const want = ref.requests.splice(0);
-          expect(got.map((r) => r.items)).toEqual(want.map((r) => r.items));
-          got.forEach((r, k) => {
-            const raw = want[k].raw;
-            expect(snappyUncompress(r.body).equals(raw)).toBe(true);
-            expect(native.uncompressSync(r.body, { asBuffer: true }).equals(raw)).toBe(true);
-            expect(Buffer.from(snappyjs.uncompress(r.body)).equals(raw)).toBe(true);
-          });
+          expectSameRequests(got, ref.requests.splice(0));
         }
       }),
       { numRuns: 300 },
@@ -158,12 +174,10 @@ describe('ShardWriter', () => {
     const labels = Array.from({ length: 500 }, (_, i) =>
       new LabelBytes(encodeLabels([['__name__', `http_requests_total`], ['code', String(200 + (i % 5))], ['instance', 'web-1:9100'], ['job', 'node'], ['path', `/api/v1/items/${i}`]])),
     );
+    const ref = new ReferenceWriter(1 << 20);
     // The elements are worked out when a series meets its neighbour a second time, and reused after.
     let req: { body: Buffer; items: number } = { body: Buffer.alloc(0), items: 0 };
-    for (let round = 0; round < 3; round++) {
-      labels.forEach((l, i) => sw.single(l, i * 1.5 + round, 1_800_000_000_000 + round, false));
-      [req] = sw.take();
-    }
+    for (let round = 0; round < 3; round++) [req] = writeBoth(sw, ref, labels, (i) => i * 1.5 + round, 1_800_000_000_000 + round);
     const raw = snappyUncompress(req.body);
     expect(req.items).toBe(500);
     // Not what the general compressor makes of it: the series went out as elements.
@@ -177,14 +191,40 @@ describe('ShardWriter', () => {
     const labels = Array.from({ length: 500 }, (_, i) => new LabelBytes(encodeLabels([['__name__', 'up'], ['instance', `web-${i}:9100`], ['job', 'node']])));
     let seed = 7;
     const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const ref = new ReferenceWriter(1 << 20);
     for (let round = 0; round < 4; round++) {
       const order = labels.slice().sort(() => random() - 0.5);
-      order.forEach((l, i) => sw.single(l, i, 1_800_000_000_000 + round, false));
-      const [req] = sw.take();
+      const [req] = writeBoth(sw, ref, order, (i) => i, 1_800_000_000_000 + round);
       const raw = snappyUncompress(req.body);
       // A few series may meet the same neighbour twice by chance; the rest go through the general compressor.
       expect(req.body.length).toBeLessThan(snappyCompress(raw).length * 1.1);
     }
+  });
+
+  it('reaches neighbours more than 64 KiB back (4-byte copies) in the elements it keeps', () => {
+    // Letters without repeats a compressor could use: only copies of the neighbour make it small.
+    let seed = 11;
+    const blob = Array.from({ length: 70_000 }, () => String.fromCharCode(97 + ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 26))).join('');
+    const big = (c: string) => new LabelBytes(encodeLabels([['__name__', 'huge'], ['blob', `${blob}${c}`]]));
+    const labels = [big('a'), big('b'), big('c')];
+    const sw = new ShardWriter(1 << 20);
+    const ref = new ReferenceWriter(1 << 20);
+    for (let round = 0; round < 3; round++) {
+      const [req] = writeBoth(sw, ref, labels, (i) => i + round, 1_800_000_000_000 + round);
+      // The first series as it is, the other two as copies of it.
+      if (round === 2) expect(req.body.length).toBeLessThan(70_000 + 1000);
+    }
+  });
+
+  it('stops making elements for a series whose neighbours keep alternating, and stays exact', () => {
+    const sw = new ShardWriter(1 << 20);
+    const ref = new ReferenceWriter(1 << 20);
+    const mk = (i: number) => new LabelBytes(encodeLabels([['__name__', 'm'], ['i', String(i)], ['job', 'j']]));
+    const [a, b, s] = [mk(1), mk(2), mk(3)];
+    // Two requests after a, two after b, and so on: each pair makes elements anew.
+    for (let round = 0; round < 80; round++) writeBoth(sw, ref, Math.floor(round / 2) % 2 === 0 ? [a, s] : [b, s], (i) => i, 1_800_000_000_000 + round);
+    // Made 16 times (the cap), not 40.
+    expect((s as unknown as { encodes: number }).encodes).toBe(16);
   });
 });
 
