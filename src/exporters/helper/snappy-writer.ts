@@ -12,6 +12,8 @@
  * only ever reach back into their own bytes.
  */
 
+import { varintSize } from '../../model/proto/writer.js';
+
 /** Room for the length header, written last in front of the elements. */
 const HEADER = 5;
 
@@ -139,10 +141,7 @@ export class SnappyBlockWriter {
   /** The finished block (a new buffer); the writer starts over empty. */
   finish(): Buffer {
     this.closeLiteral();
-    let h = 0;
-    for (let v = this.n; v >= 128; v = Math.floor(v / 128)) h++;
-    h++;
-    const size = h + this.o - HEADER;
+    const size = varintSize(this.n) + this.o - HEADER;
     const b = Buffer.allocUnsafe(size);
     let v = this.n;
     let p = 0;

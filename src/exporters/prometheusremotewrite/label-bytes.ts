@@ -1,3 +1,5 @@
+import { ProtoReader } from '../../model/proto/reader.js';
+import { ProtoWriter } from '../../model/proto/writer.js';
 import { SnappyBlockWriter } from '../helper/snappy-writer.js';
 
 /**
@@ -87,14 +89,7 @@ export class LabelBytes {
 
 /** A TimeSeries field's tag and length. */
 function frame(inner: number): Buffer {
-  const b = [0x0a];
-  let v = inner;
-  while (v > 127) {
-    b.push((v & 127) | 128);
-    v >>>= 7;
-  }
-  b.push(v);
-  return Buffer.from(b);
+  return Buffer.from(new ProtoWriter(8).tag(1, 2).uint32(inner).view());
 }
 
 const EMPTY = new Int32Array(0);
@@ -117,37 +112,24 @@ interface Fields {
   readonly n: number;
 }
 
-/** The Label fields of `b`, or undefined if it is not a plain run of Label{name=1, value=2} fields. */
+/** The Label fields of `b`, or undefined if it is not a plain run of Label{name=1, value=2} fields, name first. */
 function fields(b: Buffer): Fields | undefined {
   const at: number[] = [];
-  let p = 0;
+  const r = new ProtoReader(b, 'label set');
   const end = b.length;
-  while (p < end) {
-    const start = p;
-    if (b[p++] !== 0x0a) return undefined;
-    let len = 0;
-    let shift = 0;
-    while (p < end && b[p] >= 0x80 && shift < 28) {
-      len |= (b[p++] & 0x7f) << shift;
-      shift += 7;
+  try {
+    while (r.pos < end) {
+      const start = r.pos;
+      if (r.uint32() !== 10 /* 1:LEN */) return undefined;
+      const fieldEnd = r.lenEnd(end);
+      const inner = r.pos;
+      if (r.uint32() !== 10 /* name, 1:LEN */) return undefined;
+      const nameEnd = r.lenEnd(fieldEnd);
+      at.push(start, inner, r.pos, nameEnd, fieldEnd);
+      r.pos = fieldEnd;
     }
-    if (p >= end) return undefined;
-    len |= b[p++] << shift;
-    const inner = p;
-    const fieldEnd = inner + len;
-    if (fieldEnd > end || b[p] !== 0x0a) return undefined;
-    p++;
-    let nl = 0;
-    shift = 0;
-    while (p < fieldEnd && b[p] >= 0x80 && shift < 28) {
-      nl |= (b[p++] & 0x7f) << shift;
-      shift += 7;
-    }
-    if (p >= fieldEnd) return undefined;
-    nl |= b[p++] << shift;
-    if (p + nl > fieldEnd) return undefined;
-    at.push(start, inner, p, p + nl, fieldEnd);
-    p = fieldEnd;
+  } catch {
+    return undefined;
   }
   return { at, n: at.length / 5 };
 }

@@ -2,7 +2,8 @@ import { ProtoWriter, varintSize } from '../../model/proto/writer.js';
 import { snappyCompress } from '../helper/snappy.js';
 import { SnappyBlockWriter } from '../helper/snappy-writer.js';
 import type { LabelBytes } from './label-bytes.js';
-import { type ExemplarOut, STALE_NAN_BYTES, sampleFieldSize, writeExemplar, writeMetadata, writeSample } from './prompb.js';
+import { type ExemplarOut, sampleFieldSize, writeExemplar, writeSample } from './prompb.js';
+import { RequestMetadata } from './request-metadata.js';
 
 /**
  * Builds the snappy-compressed WriteRequests of one shard. A request is
@@ -34,8 +35,7 @@ export class ShardWriter {
   /** Protobuf bytes not written to `sw` yet: they come after everything in it. */
   private readonly w = new ProtoWriter(64 * 1024);
   private readonly sw = new SnappyBlockWriter();
-  private readonly metadata = new Map<string, { type: number; help: string; unit: string }>();
-  private metadataBytes = 0;
+  private readonly metadata = new RequestMetadata();
   /** Samples and histograms in the current request. */
   private items = 0;
   readonly requests: { body: Buffer; items: number }[] = [];
@@ -44,16 +44,12 @@ export class ShardWriter {
   private prevAt = 0;
   /** The length of the previous series' Sample field. */
   private prevG = 0;
-  /** The sample field being written, as bytes. */
-  private readonly sample = Buffer.alloc(32);
-  private readonly sampleView = new DataView(this.sample.buffer, this.sample.byteOffset, this.sample.byteLength);
+  /** The Sample field being written (bytes 7-10: the high word of the value, its sign, exponent and top of the mantissa). */
+  private readonly sample = new ProtoWriter(32);
   /** The previous sample field: where it starts (uncompressed; < 0 when none), its timestamp and the high word of its value. */
   private prevSampleAt = -1;
   private prevTs = -1;
   private prevHigh = 0;
-  /** The timestamp whose varint is in `sample` after the value, and its length. */
-  private tsCached = -1;
-  private tsLength = 0;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -77,7 +73,7 @@ export class ShardWriter {
   private fit(bytes: number): void {
     const size = this.size;
     // fit() is called before each series is written: the series belongs to the request as it is now.
-    if (size > 0 && size + bytes + this.metadataBytes > this.maxBytes) this.flush();
+    if (size > 0 && size + bytes + this.metadata.bytes > this.maxBytes) this.flush();
   }
 
   /** A TimeSeries of one sample (the common case). */
@@ -92,7 +88,9 @@ export class ShardWriter {
       w.join();
       return;
     }
-    const g = this.sampleBytes(value, ts, stale);
+    const sample = this.sample.reset();
+    writeSample(sample, value, ts, stale);
+    const g = sample.pos;
     const inner = labels.length + g;
     this.fit(inner + 6);
     this.items++;
@@ -113,45 +111,13 @@ export class ShardWriter {
       w.uint32(inner);
       w.raw(labels.bytes);
       this.prevSampleAt = sw.length + w.pos;
-      w.raw(this.sample.subarray(0, g));
+      w.raw(sample.view());
     }
     this.prevAt = at;
     this.prev = labels;
     this.prevG = g;
     this.prevTs = ts;
-    this.prevHigh = this.sampleView.getInt32(7, true);
-  }
-
-  /**
-   * Writes the Sample field (tag 2) of `value` at `ts` into `sample`, as
-   * prompb.writeSample does; returns its length. Bytes 7-10 hold the high
-   * word of the value (sign, exponent, top of the mantissa).
-   */
-  private sampleBytes(value: number, ts: number, stale: boolean): number {
-    const b = this.sample;
-    const dv = this.sampleView;
-    if (ts !== this.tsCached) {
-      this.tsCached = ts;
-      let v = ts;
-      let k = 12;
-      while (v >= 128) {
-        b[k++] = (v % 128) | 128;
-        v = Math.floor(v / 128);
-      }
-      b[k++] = v;
-      this.tsLength = k - 12;
-    }
-    b[0] = 0x12;
-    b[2] = 0x09;
-    if (stale) STALE_NAN_BYTES.copy(b, 3);
-    else dv.setFloat64(3, value, true);
-    if (ts === 0) {
-      b[1] = 9;
-      return 11;
-    }
-    b[1] = 10 + this.tsLength;
-    b[11] = 0x10;
-    return 12 + this.tsLength;
+    this.prevHigh = sample.dataView.getInt32(7, true);
   }
 
   /**
@@ -166,15 +132,16 @@ export class ShardWriter {
     const pAt = this.prevSampleAt;
     this.prevSampleAt = at;
     let same = 0;
+    const sample = this.sample;
     if (pAt >= 0 && ts === this.prevTs && ts !== 0 && at - pAt < 65536) {
       same = g - 11;
-      if (this.sampleView.getInt32(7, true) === this.prevHigh) same += 4;
+      if (sample.dataView.getInt32(7, true) === this.prevHigh) same += 4;
     }
     if (same < MIN_MATCH) {
-      sw.literal(this.sample, this.sampleView, 3, g);
+      sw.literal(sample.buf, sample.dataView, 3, g);
       return;
     }
-    sw.literal(this.sample, this.sampleView, 3, g - same);
+    sw.literal(sample.buf, sample.dataView, 3, g - same);
     sw.copy(at - pAt, same);
   }
 
@@ -214,17 +181,13 @@ export class ShardWriter {
 
   /** Records that the current request carries a family, for `send_metadata`. */
   noteFamily(family: string, type: number, help: string, unit: string): void {
-    if (this.metadata.has(family)) return;
-    this.metadata.set(family, { type, help, unit });
-    this.metadataBytes += family.length + help.length + unit.length + 16;
+    this.metadata.note(family, type, help, unit);
   }
 
   /** Closes the current request (if any). */
   flush(): void {
     if (this.size === 0) return;
-    for (const [family, m] of this.metadata) writeMetadata(this.w, m.type, family, m.help, m.unit);
-    this.metadata.clear();
-    this.metadataBytes = 0;
+    this.metadata.writeTo(this.w);
     this.drain();
     this.requests.push({ body: this.sw.finish(), items: this.items });
     this.items = 0;
