@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ProtoWriter } from '../../model/proto/writer.js';
 import { snappyCompress, snappyUncompress } from '../helper/snappy.js';
 import { LabelBytes, matchFramed } from './label-bytes.js';
-import { type ExemplarOut, encodeLabels, sampleFieldSize, writeExemplar, writeMetadata, writeSample } from './prompb.js';
+import { type ExemplarOut, encodeLabels, sampleFieldSize, writeExemplar, writeSample } from './prompb.js';
+import { RequestMetadata } from './request-metadata.js';
 import { ShardWriter } from './shard-writer.js';
 
 const native = createRequire(import.meta.url)('snappy') as { uncompressSync(b: Buffer, o: { asBuffer: true }): Buffer };
@@ -17,15 +18,14 @@ const native = createRequire(import.meta.url)('snappy') as { uncompressSync(b: B
  */
 class ReferenceWriter {
   private readonly w = new ProtoWriter(1024);
-  private readonly metadata = new Map<string, { type: number; help: string; unit: string }>();
-  private metadataBytes = 0;
+  private readonly metadata = new RequestMetadata();
   private items = 0;
   readonly requests: { raw: Buffer; items: number }[] = [];
 
   constructor(private readonly maxBytes: number) {}
 
   room(bytes: number): ProtoWriter {
-    if (this.w.pos > 0 && this.w.pos + bytes + this.metadataBytes > this.maxBytes) this.flush();
+    if (this.w.pos > 0 && this.w.pos + bytes + this.metadata.bytes > this.maxBytes) this.flush();
     return this.w;
   }
 
@@ -63,16 +63,12 @@ class ReferenceWriter {
   }
 
   noteFamily(family: string, type: number, help: string, unit: string): void {
-    if (this.metadata.has(family)) return;
-    this.metadata.set(family, { type, help, unit });
-    this.metadataBytes += family.length + help.length + unit.length + 16;
+    this.metadata.note(family, type, help, unit);
   }
 
   flush(): void {
     if (this.w.pos === 0) return;
-    for (const [family, m] of this.metadata) writeMetadata(this.w, m.type, family, m.help, m.unit);
-    this.metadata.clear();
-    this.metadataBytes = 0;
+    this.metadata.writeTo(this.w);
     this.requests.push({ raw: Buffer.from(this.w.view()), items: this.items });
     this.items = 0;
     this.w.reset();
