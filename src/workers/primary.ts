@@ -12,8 +12,9 @@ import { type ToPrimary, type ToWorker, WORKER_COUNT_ENV, WORKER_INDEX_ENV, WORK
  * forks the workers (each builds the whole graph and listens on the same
  * ports, Node's cluster handing out connections), tells each the others'
  * peer-link addresses (forwards go over those links, not through here),
- * serves the one telemetry port with every worker's metrics aggregated, restarts a worker that dies (with backoff), and on SIGTERM or
- * SIGINT asks every worker to drain and exits 0 once all have exited 0.
+ * serves the one telemetry port with every worker's metrics aggregated,
+ * restarts a worker that dies (with backoff), and on SIGTERM or SIGINT
+ * asks every worker to drain and exits 0 once all have exited 0.
  */
 
 const BACKOFF_FIRST_MS = 500;
