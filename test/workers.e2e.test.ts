@@ -141,7 +141,7 @@ describe('service::workers: 2', () => {
       // SIGTERM: both drain what they accepted, then the primary exits 0.
       sink.respondWith(200, '', {}, 50);
       for (let k = steps + 10; k < steps + 20; k++) expect(await post(http, k, t0)).toBe(200);
-      expect(await g.stop()).toBe(0);
+      expect(await g.stop(), g.logs()).toBe(0);
       const after = received();
       for (const [series, ts] of after) expect(ts, `series ${series} complete and in order`).toEqual(Array.from({ length: steps + 20 }, (_, k) => t0 + k * 1000));
       expect(g.logs()).toMatch(/worker 0 stopped[\s\S]*worker 1 stopped|worker 1 stopped[\s\S]*worker 0 stopped/);
@@ -164,7 +164,7 @@ describe('service::workers: 2', () => {
       for (let k = 0; k < steps; k++) if ((await post(http, k, t0)) === 200) acked++;
       expect(acked).toBe(steps);
     } finally {
-      expect(await first.stop()).toBe(0);
+      expect(await first.stop(), first.logs()).toBe(0);
     }
     // Both workers held queues of their own.
     for (const w of ['worker-0', 'worker-1']) expect(readdirSync(join(dir, 'queue', w, 'prometheusremotewrite')).length).toBeGreaterThan(0);
@@ -177,7 +177,7 @@ describe('service::workers: 2', () => {
       for (const [, ts] of got) expect(new Set(ts).size).toBe(steps);
       expect(second.logs()).toContain('took over a queue left by a worker that no longer runs');
     } finally {
-      expect(await second.stop()).toBe(0);
+      expect(await second.stop(), second.logs()).toBe(0);
     }
     // Drained orphan queues are deleted at shutdown.
     expect(existsSync(join(dir, 'queue', 'worker-1'))).toBe(false);

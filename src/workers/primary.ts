@@ -97,6 +97,8 @@ export async function runPrimary(config: GatewayConfig, o: PrimaryOptions): Prom
     slots[i].ready = false;
     w.on('message', (msg: unknown) => onMessage(i, msg));
     w.on('exit', (code, signal) => onExit(w, i, code, signal));
+    // A worker's channel can fail as it dies; its 'exit' follows and decides what happens next.
+    w.on('error', (err: Error) => log.warn({ index: i, pid: w.process.pid, err: err.message }, `worker ${i}: channel error`));
   };
 
   const onMessage = (from: number, raw: unknown): void => {
@@ -198,6 +200,7 @@ export async function runPrimary(config: GatewayConfig, o: PrimaryOptions): Prom
 }
 
 function send(w: Worker, m: ToWorker): boolean {
+  // A worker that died before its exit was seen fails the write later (EPIPE); its 'exit' handles it.
   return post<ToWorker>(w.process, m);
 }
 

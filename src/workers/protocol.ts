@@ -32,7 +32,7 @@ export type ToWorker =
 /** One end of an IPC channel: the worker's `process`, or a worker's ChildProcess in the primary. */
 export interface IpcEnd<M> {
   readonly connected: boolean;
-  send(m: M): boolean;
+  send(m: M, handle: undefined, options: undefined, done: (err: Error | null) => void): boolean;
 }
 
 /**
@@ -40,16 +40,25 @@ export interface IpcEnd<M> {
  * Node's send() also returns false when its backlog of unsent messages is
  * long, yet still sends that message: read as a failure, a forward under load
  * would be refused while its record is queued all the same.
+ *
+ * A write that fails later (EPIPE: the other process died before this one
+ * saw its channel close) goes to `onError`. Without a callback Node emits it
+ * as an 'error' event, which crashes a process that has no listener: the
+ * primary did, when a worker exited in the middle of a shutdown.
  */
-export function post<M>(end: IpcEnd<M>, m: M): boolean {
+export function post<M>(end: IpcEnd<M>, m: M, onError: (err: Error) => void = ignore): boolean {
   if (!end.connected) return false;
   try {
-    end.send(m);
+    end.send(m, undefined, undefined, (err) => {
+      if (err !== null) onError(err);
+    });
     return true;
   } catch {
     return false;
   }
 }
+
+function ignore(): void {}
 
 export function isTw<T extends { tw: string }>(m: unknown): m is T {
   return typeof m === 'object' && m !== null && typeof (m as { tw?: unknown }).tw === 'string';

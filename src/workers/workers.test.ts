@@ -1,4 +1,6 @@
-import { EventEmitter } from 'node:events';
+import { spawn } from 'node:child_process';
+import { EventEmitter, once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { builtinRegistry } from '../components.js';
 import { ConfigError } from '../config/config-error.js';
@@ -165,6 +167,15 @@ describe('WorkerLink', () => {
   });
 });
 
+/** A process that has exited and closed every file, though not yet reaped: a zombie whose other threads (which share its files) are gone too. */
+function closedAll(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0] === 'Z' && readdirSync(`/proc/${pid}/task`).length === 1;
+  } catch {
+    return false;
+  }
+}
+
 describe('post (IPC send)', () => {
   it('treats send() answering false as backpressure, not a failure: Node sent the message all the same', () => {
     expect(post({ connected: true, send: () => false }, 1)).toBe(true);
@@ -172,5 +183,20 @@ describe('post (IPC send)', () => {
   it('fails only on a closed channel or a send that throws', () => {
     expect(post({ connected: false, send: () => true }, 1)).toBe(false);
     expect(post({ connected: true, send: () => { throw new Error('EPIPE'); } }, 1)).toBe(false);
+  });
+  it('hands a write to a process that died unseen to its callback, never as an error event that would crash the sender', async () => {
+    const child = spawn(process.execPath, ['-e', 'process.exit(0)'], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    const exited = once(child, 'exit');
+    const events: Error[] = [];
+    child.on('error', (e) => events.push(e));
+    // Block this thread until the child has exited and closed its end, before this process reads the close.
+    const t0 = Date.now();
+    while (Date.now() - t0 < 10_000 && !closedAll(child.pid ?? 0));
+    expect(child.connected).toBe(true);
+    const failed: Error[] = [];
+    expect(post(child, { tw: 'peers', links: [] }, (e) => failed.push(e))).toBe(true);
+    await exited;
+    expect(failed.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(['EPIPE']);
+    expect(events).toEqual([]);
   });
 });
