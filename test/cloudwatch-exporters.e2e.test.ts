@@ -227,7 +227,7 @@ service:
       expect(await selfMetric(metrics, /^tributary_exporter_retries_total\{/)).toBe(0);
       expect(gw.logs()).not.toContain('not-the-secret');
     } finally {
-      expect(await gw.stop()).toBe(0);
+      expect(await gw.stop(), gw.logs()).toBe(0);
     }
   });
 });
@@ -267,7 +267,7 @@ describe('OpenTelemetry SDK cumulative counters -> awscloudwatchmetrics -> moto'
       const other = await datapoints('E2E/SDK', 'orders.placed', { 'http.route': '/other' }, t0, 1);
       expect(other.map((d) => d.Sum)).toEqual([1, 1, 1]);
     } finally {
-      expect(await g.gw.stop()).toBe(0);
+      expect(await g.gw.stop(), g.gw.logs()).toBe(0);
     }
   });
 });
@@ -321,7 +321,7 @@ describe('awsemf -> moto CloudWatch Logs (sigv4auth extension)', () => {
       expect(groups.logGroups?.map((l) => [l.logGroupName, l.retentionInDays])).toEqual([['/e2e/emf', 7]]);
       expect(await selfMetric(g.metrics, /^tributary_dropped_metric_points_total\{.*reason="not_declared"/)).toBe(1);
     } finally {
-      expect(await g.gw.stop()).toBe(0);
+      expect(await g.gw.stop(), g.gw.logs()).toBe(0);
     }
   });
 });

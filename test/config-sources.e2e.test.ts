@@ -77,7 +77,7 @@ describe('--config from SSM Parameter Store and S3', () => {
       const res = await fetch(`http://127.0.0.1:${health}/readyz`);
       expect(res.status).toBe(200);
     } finally {
-      expect(await gw.stop()).toBe(0);
+      expect(await gw.stop(), gw.logs()).toBe(0);
     }
   }, 240_000);
 
@@ -95,7 +95,7 @@ describe('--config from SSM Parameter Store and S3', () => {
       expect((await fetch(`http://127.0.0.1:${second}/readyz`)).status).toBe(200);
       await expect(fetch(`http://127.0.0.1:${first}/readyz`)).rejects.toThrow();
     } finally {
-      expect(await gw.stop()).toBe(0);
+      expect(await gw.stop(), gw.logs()).toBe(0);
     }
   }, 240_000);
 
@@ -170,7 +170,7 @@ describe('--config from HTTPS', () => {
     try {
       expect((await fetch(`http://127.0.0.1:${health}/readyz`)).status).toBe(200);
     } finally {
-      expect(await gw.stop()).toBe(0);
+      expect(await gw.stop(), gw.logs()).toBe(0);
     }
   }, 240_000);
 

@@ -44,7 +44,7 @@ describe('bad input against a running gateway', () => {
     gw = await startGateway(config({ grpc, http, hc, tel }), { readyUrl: `http://127.0.0.1:${hc}/` });
   });
   afterAll(async () => {
-    expect(await gw.stop()).toBe(0);
+    expect(await gw.stop(), gw.logs()).toBe(0);
   });
 
   const valid = () => encodeRequest(gaugeRequest('ok', 1));

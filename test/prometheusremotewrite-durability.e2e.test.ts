@@ -90,7 +90,7 @@ extensions:
       );
       expect(await prom.selfMetric('prometheus_tsdb_out_of_order_samples_total')).toBe(0);
     } finally {
-      expect(await second.stop()).toBe(0);
+      expect(await second.stop(), second.logs()).toBe(0);
     }
   }, 180_000);
 });
@@ -123,7 +123,7 @@ describe('parallel consumers', () => {
       expect(await prom.selfMetric('prometheus_tsdb_out_of_order_samples_total')).toBe(0);
       expect(await rejections()).toBe(before400);
     } finally {
-      expect(await gw.stop()).toBe(0);
+      expect(await gw.stop(), gw.logs()).toBe(0);
     }
   }, 120_000);
 });

@@ -150,7 +150,7 @@ describe('embedded default with AWS_PROMETHEUS_ENDPOINT', () => {
       expect(stats.rejected).toBe(0);
       expect(stats.byAccessKey[STATIC.accessKeyId].verified).toBeGreaterThan(0);
     } finally {
-      expect(await gw.stop()).toBe(0);
+      expect(await gw.stop(), gw.logs()).toBe(0);
     }
   });
 });

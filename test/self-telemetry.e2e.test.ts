@@ -52,7 +52,7 @@ service:
       const text = await readFile(join(gw.dir, 'out.jsonl'), 'utf8');
       expect(text).toContain('"stringValue":"tributary-under-test"');
     } finally {
-      expect(await gw.stop()).toBe(0);
+      expect(await gw.stop(), gw.logs()).toBe(0);
     }
   });
 });

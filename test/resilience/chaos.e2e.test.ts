@@ -130,7 +130,7 @@ describe('chaos on the durable remote-write path', () => {
     } finally {
       done = true;
       await proxy.up().catch(() => undefined);
-      expect(await gw.stop()).toBe(0);
+      expect(await gw.stop(), gw.logs()).toBe(0);
     }
   }, sized(180_000, 600_000));
 
@@ -163,7 +163,7 @@ describe('chaos on the durable remote-write path', () => {
       expect(c.lost).toBe(0);
       expect(c.duplicated).toBeLessThanOrEqual(dupBound(cycles, 0));
     } finally {
-      expect(await gw.stop()).toBe(0);
+      expect(await gw.stop(), gw.logs()).toBe(0);
     }
   }, sized(180_000, 600_000));
 
@@ -200,7 +200,7 @@ describe('chaos on the durable remote-write path', () => {
       expect(c.duplicated).toBeLessThanOrEqual(dupBound(0, 1, 200));
     } finally {
       await proxy.up().catch(() => undefined);
-      if (gw !== undefined) expect(await gw.stop()).toBe(0);
+      if (gw !== undefined) expect(await gw.stop(), gw.logs()).toBe(0);
       execFileSync('umount', [mnt]);
     }
   }, sized(240_000, 600_000));

@@ -103,7 +103,7 @@ service:
       expect(stats.byAccessKey[KEY_B.accessKeyId]?.verified ?? 0).toBeGreaterThan(0);
     } finally {
       done = true;
-      expect(await gw.stop()).toBe(0);
+      expect(await gw.stop(), gw.logs()).toBe(0);
     }
   }, sized(180_000, 600_000));
 });
