@@ -13,10 +13,10 @@ import { gaugeBatch } from '../../test-kit/batches.js';
 import { SinkConsumer } from '../../test-kit/consumers.js';
 import { lifecycleSuite } from '../../test-kit/lifecycle-suite.js';
 import { encodeRequest, gaugeRequest, grpcExport } from '../../test-kit/otlp-client.js';
-import { testSettings } from '../../test-kit/settings.js';
+import { capturingSettings, testSettings } from '../../test-kit/settings.js';
 import { type MemoryLimiterConfig, limitsOf, memoryLimiterSchema, validateMemoryLimiter } from './config.js';
 import { memoryLimiterFactory } from './factory.js';
-import { MemoryLimiter } from './memory-limiter.js';
+import { MIN_ROOM_MIB, MemoryLimiter } from './memory-limiter.js';
 import { type Level, MemoryMonitor, readMemory, usedBytes } from './monitor.js';
 
 lifecycleSuite(memoryLimiterFactory, { limit_mib: 100_000 });
@@ -142,6 +142,30 @@ describe('memory_limiter processor', () => {
     const p = new MemoryLimiter(set, cfg({ limit_mib: 200, spike_limit_mib: 50, check_interval: '1s' }), next, { read: () => ({ rss: rss(), heapUsed: 0 }), gc: () => false });
     return { p, next, set };
   }
+
+  it.each([
+    [128, true],
+    [150 - MIN_ROOM_MIB + 1, true],
+    [150 - MIN_ROOM_MIB, false],
+    [40, false],
+  ])('at start with %d MiB resident and a 150 MiB soft limit, warns that there is too little room: %s', async (startMib, warns) => {
+    const { set, logs } = capturingSettings('processor', 'memory_limiter');
+    const p = new MemoryLimiter(set, cfg({ limit_mib: 200, spike_limit_mib: 50, check_interval: '1s' }), new SinkConsumer(), {
+      read: () => ({ rss: startMib * MIB, heapUsed: 0 }),
+      gc: () => false,
+    });
+    await p.start();
+    await p.shutdown();
+    const warning = logs()
+      .split('\n')
+      .filter((l) => l.includes('the soft limit leaves'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(warning.length).toBe(warns ? 1 : 0);
+    if (warns) {
+      expect(warning[0]).toMatchObject({ rss_mib: startMib, soft_limit_mib: 150, hard_limit_mib: 200, room_mib: 150 - startMib });
+      expect(warning[0].msg).toContain(`at least ${startMib + MIN_ROOM_MIB} MiB`);
+    }
+  });
 
   it('passes data through below the soft limit and refuses it, retryably with a delay, above', async () => {
     let rss = 100 * MIB;

@@ -10,6 +10,15 @@ const MIB = 1024 * 1024;
 const mib = (b: number): number => Math.round(b / MIB);
 
 /**
+ * Room below the soft limit, above what the gateway holds when it starts,
+ * under which the limiter warns. Refusing costs memory too: under a flood it
+ * refuses, the young generation fills and request bodies are read and
+ * dropped, and the resident set of a gateway refusing ~99% of requests rose
+ * 55-75 MiB above its idle size in test/memory-limiter.e2e.test.ts.
+ */
+export const MIN_ROOM_MIB = 64;
+
+/**
  * The memory_limiter processor. While the process's memory is above the
  * soft limit it refuses data with a retryable error (TRIB_ERR_LIMIT_MEMORY:
  * 503 with Retry-After, gRPC UNAVAILABLE with RetryInfo), so clients back
@@ -25,6 +34,8 @@ export class MemoryLimiter implements Processor, IntakeGate {
   private readonly id: string;
   private readonly retryAfterMs: number;
   private timer: NodeJS.Timeout | undefined;
+  private readonly soft: number;
+  private readonly hard: number;
 
   constructor(
     private readonly set: CreateSettings,
@@ -34,6 +45,8 @@ export class MemoryLimiter implements Processor, IntakeGate {
   ) {
     this.id = set.id.toString();
     const { hard, soft } = limitsOf(config, deps.total ?? availableMemory());
+    this.soft = soft;
+    this.hard = hard;
     this.retryAfterMs = Math.max(1000, 2 * config.check_interval);
     const m = set.metrics;
     m.memoryLimiterUsage.set({ processor: this.id, kind: 'soft_limit' }, soft);
@@ -54,6 +67,7 @@ export class MemoryLimiter implements Processor, IntakeGate {
   start(): Promise<void> {
     return this.life.start(() => {
       this.check();
+      this.warnIfCramped();
       this.timer = setInterval(() => this.check(), this.config.check_interval);
       this.timer.unref();
     });
@@ -76,6 +90,18 @@ export class MemoryLimiter implements Processor, IntakeGate {
     if (r.heapTotal !== undefined) m.memoryLimiterUsage.set({ processor: this.id, kind: 'heap_total' }, r.heapTotal);
     if (r.external !== undefined) m.memoryLimiterUsage.set({ processor: this.id, kind: 'external' }, r.external);
     m.memoryLimiterState.set({ processor: this.id }, this.monitor.level);
+  }
+
+  /** Processors start before receivers: what is resident now is the gateway's footprint before any data. */
+  private warnIfCramped(): void {
+    const rss = this.monitor.reading.rss;
+    const room = this.soft - rss;
+    if (room >= MIN_ROOM_MIB * MIB) return;
+    this.set.logger.warn(
+      { rss_mib: mib(rss), soft_limit_mib: mib(this.soft), hard_limit_mib: mib(this.hard), room_mib: mib(room) },
+      `the soft limit leaves ${mib(room)} MiB above the ${mib(rss)} MiB the gateway holds before any data: under load it will refuse nearly everything, ` +
+        `and refusing a flood can itself take the resident set past limit_mib. Make the soft limit (limit_mib - spike_limit_mib) at least ${mib(rss) + MIN_ROOM_MIB} MiB`,
+    );
   }
 
   get level(): Level {
