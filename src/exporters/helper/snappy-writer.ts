@@ -14,6 +14,9 @@
 
 import { varintSize } from '../../model/proto/writer.js';
 
+/** The shortest repeat worth a copy element: a copy takes 2-3 bytes, and the format's short form starts at 4. */
+export const MIN_COPY = 4;
+
 /** Room for the length header, written last in front of the elements. */
 const HEADER = 5;
 

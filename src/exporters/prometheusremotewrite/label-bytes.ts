@@ -1,6 +1,6 @@
 import { ProtoReader } from '../../model/proto/reader.js';
 import { ProtoWriter } from '../../model/proto/writer.js';
-import { SnappyBlockWriter } from '../helper/snappy-writer.js';
+import { MIN_COPY, SnappyBlockWriter } from '../helper/snappy-writer.js';
 
 /**
  * A series' encoded Label fields (remote write 1.0, tag 1 each), with the
@@ -102,9 +102,6 @@ const EMPTY = new Int32Array(0);
  * alternate for good goes to the general compressor after it.
  */
 const MAX_ENCODES = 16;
-
-/** Shortest range worth a copy: a copy element takes 2-3 bytes. */
-const MIN_MATCH = 4;
 
 interface Fields {
   /** Per field: start, where its content starts (after tag and length), name start, name end, end. */
@@ -218,7 +215,7 @@ export function matchFramed(head: Uint8Array, cur: Buffer, tail: Uint8Array, pre
   for (let i = 0; i < m.length; i += 3) pushRange(out, m[i] + h, m[i + 1] + ph, m[i + 2]);
   if (Buffer.compare(tail, prevTail) === 0) pushRange(out, h + cur.length, ph + prev.length, tail.length);
   const kept: number[] = [];
-  for (let i = 0; i < out.length; i += 3) if (out[i + 2] >= MIN_MATCH) kept.push(out[i], out[i + 1], out[i + 2]);
+  for (let i = 0; i < out.length; i += 3) if (out[i + 2] >= MIN_COPY) kept.push(out[i], out[i + 1], out[i + 2]);
   return Int32Array.from(kept);
 }
 

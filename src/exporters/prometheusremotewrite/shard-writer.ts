@@ -1,6 +1,6 @@
-import { ProtoWriter, varintSize } from '../../model/proto/writer.js';
+import { ProtoWriter } from '../../model/proto/writer.js';
 import { snappyCompress } from '../helper/snappy.js';
-import { SnappyBlockWriter } from '../helper/snappy-writer.js';
+import { MIN_COPY, SnappyBlockWriter } from '../helper/snappy-writer.js';
 import type { LabelBytes } from './label-bytes.js';
 import { type ExemplarOut, sampleFieldSize, writeExemplar, writeSample } from './prompb.js';
 import { RequestMetadata } from './request-metadata.js';
@@ -28,8 +28,6 @@ import { RequestMetadata } from './request-metadata.js';
 
 /** Pending protobuf bytes shorter than this are written as a literal, not compressed. */
 const GENERAL_FROM = 256;
-/** The shortest repeat worth a copy element. */
-const MIN_MATCH = 4;
 
 export class ShardWriter {
   /** Protobuf bytes not written to `sw` yet: they come after everything in it. */
@@ -137,7 +135,7 @@ export class ShardWriter {
       same = g - 11;
       if (sample.dataView.getInt32(7, true) === this.prevHigh) same += 4;
     }
-    if (same < MIN_MATCH) {
+    if (same < MIN_COPY) {
       sw.literal(sample.buf, sample.dataView, 3, g);
       return;
     }
@@ -201,5 +199,3 @@ export class ShardWriter {
     return this.requests.splice(0);
   }
 }
-
-export { varintSize };

@@ -60,7 +60,7 @@ export class MemoryLimiter implements Processor, IntakeGate {
       gc: deps.gc,
       now: deps.now,
       onGc: () => m.memoryLimiterGc.inc({ processor: this.id }),
-      onChange: (level, previous, r) => this.changed(level, previous, r, soft, hard),
+      onChange: (level, previous, r) => this.changed(level, previous, r),
     });
   }
 
@@ -129,8 +129,8 @@ export class MemoryLimiter implements Processor, IntakeGate {
     });
   }
 
-  private changed(level: Level, previous: Level, r: MemoryReading, soft: number, hard: number): void {
-    const fields = { used_mib: mib(this.monitor.used), rss_mib: mib(r.rss), heap_used_mib: mib(r.heapUsed), soft_limit_mib: mib(soft), hard_limit_mib: mib(hard) };
+  private changed(level: Level, previous: Level, r: MemoryReading): void {
+    const fields = { used_mib: mib(this.monitor.used), rss_mib: mib(r.rss), heap_used_mib: mib(r.heapUsed), soft_limit_mib: mib(this.soft), hard_limit_mib: mib(this.hard) };
     if (level === 0) this.set.logger.info(fields, 'memory usage is back below the soft limit; accepting data again');
     else if (previous === 0) this.set.logger.warn(fields, `memory usage is above the ${level === 2 ? 'hard' : 'soft'} limit; refusing data until it drops`);
     else if (level === 2) this.set.logger.warn(fields, 'memory usage is above the hard limit; forcing garbage collection');
