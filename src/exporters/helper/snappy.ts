@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import snappyjs from 'snappyjs';
+import { copyBytes } from './copy-bytes.js';
 
 /**
  * Snappy block format (what remote write uses), picking the faster
@@ -99,14 +100,7 @@ export function snappyUncompress(b: Uint8Array, maxBytes = Number.MAX_SAFE_INTEG
         p += extra;
       }
       if (p + l > n || o + l > len) throw corrupt('literal runs past the end');
-      // Short runs four bytes at a time through the DataViews (a byte loop
-      // is about four times slower, a native call costs more than the
-      // copy); long ones are one memcpy.
-      if (l < 64) {
-        let i = 0;
-        for (; i + 4 <= l; i += 4) dv.setInt32(o + i, bv.getInt32(p + i));
-        for (; i < l; i++) out[o + i] = b[p + i];
-      } else out.set(b.subarray(p, p + l), o);
+      copyBytes(out, dv, o, b, bv, p, l);
       p += l;
       o += l;
       continue;
